@@ -1,0 +1,134 @@
+/*
+ * The shared-memory layout: an ABI. These bytes are the same whatever the
+ * atomics backend, compiler or word size; every offset and size is asserted
+ * below (and again in tests/layout). All integers are in the writer's native
+ * byte order (attach reports SHMPRIM_ERR_WRONG_ENDIAN for the other order).
+ * Shared words are plain integers here; only the library's backends access
+ * them atomically. Layout version 1.
+ *
+ * SPSC ring, at a SHMPRIM_ALIGN-aligned header:
+ *   header (384 bytes)
+ *     line 0   immutable geometry, written once by init, validated by attach
+ *     +128     producer line: head (u32, entries published so far)
+ *     +256     consumer line: tail (u32, entries consumed so far)
+ *   slots: capacity x slot_stride bytes, SHMPRIM_SLOT_ALIGN-aligned (the region
+ *   form puts them right after the header). Slot i:
+ *     +0 seq (u32): position+1 once the entry for that position is written
+ *     +4 reserved (u32, zero)
+ *     +8 entry bytes (entry_size), then padding to slot_stride
+ *   The consumer waits on seq of its next slot, so one cache line moves per
+ *   item; head exists for burst pops, len() and crash recovery.
+ *   Indices are free-running u32 counts; slot = index & (capacity - 1).
+ *   Producer and consumer lines are 128 bytes apart so that adjacent-line
+ *   prefetch never pairs them.
+ *
+ * Treiber slab, at a SHMPRIM_ALIGN-aligned header:
+ *   header (256 bytes)
+ *     line 0   immutable geometry
+ *     +128     free_head (u64): low 32 bits slot index (SHMPRIM_SLAB_END = none),
+ *              high 32 bits ABA tag, bumped by every push and pop
+ *   meta: slot_count x 64 bytes (one cache line per slot, so threads working on
+ *         neighbouring slots never share a line). Slot meta:
+ *     +0 state_gen (u64): low 32 bits state, high 32 bits generation, changed
+ *        together by one CAS so a stale handle can never win a transition
+ *     +8 next_free (u32): free-list link, kept out of the user's slot data
+ *     +12 owner (u32): reserved, zero
+ *   data: slot_count x data_stride bytes (data_stride = slot_size rounded up to 8).
+ *   The region form puts meta right after the header and data right after meta.
+ */
+#ifndef SHMPRIM_LAYOUT_H
+#define SHMPRIM_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <shmprim/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHMPRIM_ALIGN 64u              /* header alignment (cache line) */
+#define SHMPRIM_SLOT_ALIGN 8u          /* ring slots and slab data alignment */
+#define SHMPRIM_LAYOUT_VERSION 1u
+
+#define SHMPRIM_SPSC_MAGIC 0x53505352u /* ASCII "SPSR" as a big-endian u32 */
+#define SHMPRIM_SLAB_MAGIC 0x5350534Cu /* "SPSL" */
+#define SHMPRIM_SPSC_MAX_CAPACITY 0x80000000u
+#define SHMPRIM_SPSC_MAX_ENTRY_SIZE (1u << 20)
+#define SHMPRIM_SPSC_SLOT_OVERHEAD 8u   /* seq + reserved before each entry */
+#define SHMPRIM_SLAB_MAX_SLOTS 0x40000000u
+#define SHMPRIM_SLAB_MAX_SLOT_SIZE (1u << 24)
+#define SHMPRIM_SLAB_META_STRIDE 64u
+#define SHMPRIM_SLAB_END 0xFFFFFFFFu
+
+typedef struct shmprim_spsc_header {
+	/* line 0: immutable after init */
+	uint32_t magic;          /* 0 */
+	uint32_t version;        /* 4 */
+	uint32_t capacity;       /* 8 */
+	uint32_t entry_size;     /* 12 */
+	uint32_t slot_stride;    /* 16: round_up(8 + entry_size, 8) */
+	uint32_t header_size;    /* 20: sizeof(shmprim_spsc_header) */
+	uint64_t slots_bytes;    /* 24: capacity * slot_stride */
+	uint32_t flags;          /* 32: zero */
+	uint32_t checksum;       /* 36: FNV-1a of bytes 0..35 */
+	uint8_t reserved0[88];   /* 40: zero */
+	/* producer line */
+	uint32_t head;           /* 128 */
+	uint8_t reserved1[124];
+	/* consumer line */
+	uint32_t tail;           /* 256 */
+	uint8_t reserved2[124];
+} shmprim_spsc_header;
+
+typedef struct shmprim_slab_header {
+	uint32_t magic;          /* 0 */
+	uint32_t version;        /* 4 */
+	uint32_t slot_count;     /* 8 */
+	uint32_t slot_size;      /* 12 */
+	uint32_t data_stride;    /* 16: round_up(slot_size, 8) */
+	uint32_t meta_stride;    /* 20: SHMPRIM_SLAB_META_STRIDE */
+	uint64_t meta_bytes;     /* 24: slot_count * meta_stride */
+	uint64_t data_bytes;     /* 32: slot_count * data_stride */
+	uint32_t header_size;    /* 40: sizeof(shmprim_slab_header) */
+	uint32_t flags;          /* 44: zero */
+	uint32_t reserved_a;     /* 48: zero */
+	uint32_t checksum;       /* 52: FNV-1a of bytes 0..51 */
+	uint8_t reserved0[72];   /* 56: zero */
+	uint64_t free_head;      /* 128 */
+	uint8_t reserved1[120];
+} shmprim_slab_header;
+
+typedef struct shmprim_slab_meta {
+	uint64_t state_gen;      /* 0 */
+	uint32_t next_free;      /* 8 */
+	uint32_t owner;          /* 12 */
+	uint8_t reserved[48];    /* 16 */
+} shmprim_slab_meta;
+
+#define SHMPRIM_SPSC_HEADER_SIZE 384u
+#define SHMPRIM_SLAB_HEADER_SIZE 256u
+#define SHMPRIM_SPSC_CHECKSUM_SPAN 36u
+#define SHMPRIM_SLAB_CHECKSUM_SPAN 52u
+
+SHMPRIM_STATIC_ASSERT(sizeof(shmprim_spsc_header) == SHMPRIM_SPSC_HEADER_SIZE, spsc_header_size);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, capacity) == 8, spsc_capacity_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, entry_size) == 12, spsc_entry_size_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, slot_stride) == 16, spsc_stride_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, slots_bytes) == 24, spsc_slots_bytes_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, checksum) == SHMPRIM_SPSC_CHECKSUM_SPAN, spsc_checksum_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, head) == 128, spsc_head_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, tail) == 256, spsc_tail_off);
+SHMPRIM_STATIC_ASSERT(sizeof(shmprim_slab_header) == SHMPRIM_SLAB_HEADER_SIZE, slab_header_size);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, meta_bytes) == 24, slab_meta_bytes_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, data_bytes) == 32, slab_data_bytes_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, checksum) == SHMPRIM_SLAB_CHECKSUM_SPAN, slab_checksum_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, free_head) == 128, slab_free_head_off);
+SHMPRIM_STATIC_ASSERT(sizeof(shmprim_slab_meta) == SHMPRIM_SLAB_META_STRIDE, slab_meta_size);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, next_free) == 8, slab_next_free_off);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

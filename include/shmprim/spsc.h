@@ -1,0 +1,133 @@
+/*
+ * Wait-free single-producer / single-consumer ring of fixed-size entries.
+ *
+ * Raw form (shmprim_spsc_raw_*): the caller places the header and the slots
+ * wherever it likes (e.g. in its own mmap layout). Region form (shmprim_spsc_*):
+ * header and slots sit together in a region at an offset; it delegates to the
+ * raw form. init writes a fresh ring; attach validates an existing one (written
+ * by any backend, compiler or word size) and copies its geometry into the
+ * private handle, so nothing re-reads geometry from shared memory afterwards.
+ *
+ * split() hands out the producer and the consumer; exactly one of each may be
+ * in use at a time across all processes (pass NULL for the side you don't take).
+ * Handles are private memory: use each from one thread at a time.
+ */
+#ifndef SHMPRIM_SPSC_H
+#define SHMPRIM_SPSC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <shmprim/layout.h>
+#include <shmprim/region.h>
+#include <shmprim/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum shmprim_push_result {
+	SHMPRIM_PUSH_OK = 0,
+	SHMPRIM_PUSH_WOULD_BLOCK = 1, /* ring full */
+	SHMPRIM_PUSH_CORRUPT = 2      /* the consumer's index is impossible (more than capacity behind) */
+} shmprim_push_result;
+
+/* Private view of a ring: pointers into shared memory plus a copy of its geometry. */
+typedef struct shmprim_spsc_raw {
+	shmprim_spsc_header *header;
+	unsigned char *slots;
+	uint32_t capacity;
+	uint32_t entry_size;
+	uint32_t slot_stride;
+} shmprim_spsc_raw;
+
+typedef struct shmprim_spsc {
+	shmprim_spsc_raw raw;
+	shmprim_region region;
+	size_t offset;
+} shmprim_spsc;
+
+/* Fields are private; the struct is public so handles can live on the stack. */
+typedef struct shmprim_spsc_producer {
+	unsigned char *slots;
+	uint32_t *head;           /* shared: published count */
+	const uint32_t *tail;     /* shared: consumer's count */
+	uint32_t mask;
+	uint32_t capacity;
+	uint32_t entry_size;
+	uint32_t slot_stride;
+	uint32_t local_head;      /* next position to write */
+	uint32_t cached_tail;     /* last tail seen; reloaded only when the ring looks full */
+} shmprim_spsc_producer;
+
+typedef struct shmprim_spsc_consumer {
+	unsigned char *slots;
+	const uint32_t *head;
+	uint32_t *tail;
+	uint32_t mask;
+	uint32_t capacity;
+	uint32_t entry_size;
+	uint32_t slot_stride;
+	uint32_t local_tail;      /* next position to read */
+	uint32_t cached_head;     /* last head seen; reloaded only when the ring looks empty */
+} shmprim_spsc_consumer;
+
+/* A racy snapshot (each index read once, acquire): exact only when both sides are idle. */
+typedef struct shmprim_spsc_snapshot {
+	uint32_t head;
+	uint32_t tail;
+	uint32_t capacity;
+	uint32_t len;             /* head - tail, clamped to capacity */
+} shmprim_spsc_snapshot;
+
+/* ---- sizes ---- */
+/* Bytes for the slots array; 0 if capacity or entry_size is invalid. */
+SHMPRIM_API size_t shmprim_spsc_slots_size(uint32_t capacity, uint32_t entry_size);
+/* Header + slots, for the region form; 0 if capacity or entry_size is invalid. */
+SHMPRIM_API size_t shmprim_spsc_required_size(uint32_t capacity, uint32_t entry_size);
+
+/* ---- raw form ---- */
+/* header: SHMPRIM_SPSC_HEADER_SIZE bytes, SHMPRIM_ALIGN-aligned.
+ * slots: slots_len >= shmprim_spsc_slots_size(), SHMPRIM_SLOT_ALIGN-aligned. */
+SHMPRIM_API shmprim_status shmprim_spsc_raw_init(shmprim_spsc_raw *ring, void *header, void *slots,
+                                                 size_t slots_len, uint32_t capacity, uint32_t entry_size);
+SHMPRIM_API shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, void *slots,
+                                                   size_t slots_len);
+SHMPRIM_API void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer *producer,
+                                        shmprim_spsc_consumer *consumer);
+SHMPRIM_API shmprim_spsc_snapshot shmprim_spsc_raw_snapshot(const shmprim_spsc_raw *ring);
+
+/* ---- region form ---- */
+SHMPRIM_API shmprim_status shmprim_spsc_init(shmprim_spsc *ring, shmprim_region region, size_t offset,
+                                             uint32_t capacity, uint32_t entry_size);
+SHMPRIM_API shmprim_status shmprim_spsc_attach(shmprim_spsc *ring, shmprim_region region, size_t offset);
+SHMPRIM_API void shmprim_spsc_split(shmprim_spsc *ring, shmprim_spsc_producer *producer,
+                                    shmprim_spsc_consumer *consumer);
+SHMPRIM_API shmprim_spsc_snapshot shmprim_spsc_snapshot_of(const shmprim_spsc *ring);
+SHMPRIM_API uint32_t shmprim_spsc_capacity(const shmprim_spsc *ring);
+SHMPRIM_API uint32_t shmprim_spsc_entry_size(const shmprim_spsc *ring);
+/* Approximate (racy) unless both sides are idle. */
+SHMPRIM_API bool shmprim_spsc_is_empty(const shmprim_spsc *ring);
+SHMPRIM_API uint32_t shmprim_spsc_len(const shmprim_spsc *ring);
+
+/* ---- producer ---- */
+/* Copies entry_size bytes from entry into the ring. */
+SHMPRIM_API shmprim_push_result shmprim_spsc_push(shmprim_spsc_producer *producer, const void *entry);
+/* Approximate: true if the producer's view says full (may reload the consumer's index). */
+SHMPRIM_API bool shmprim_spsc_is_full(shmprim_spsc_producer *producer);
+/* Approximate free space: capacity minus entries not yet consumed as last seen. */
+SHMPRIM_API uint32_t shmprim_spsc_available(shmprim_spsc_producer *producer);
+
+/* ---- consumer ---- */
+/* Copies the oldest entry into entry_out and returns true, or returns false if empty. */
+SHMPRIM_API bool shmprim_spsc_pop(shmprim_spsc_consumer *consumer, void *entry_out);
+/* Exact for the consumer (nothing it has not popped can disappear). */
+SHMPRIM_API bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *consumer);
+/* Approximate: entries published and not yet popped, as last seen. */
+SHMPRIM_API uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *consumer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * Planted-bug switches for the model checker's mutation gate (tests/model).
+ * Production builds define no SHMPRIM_MUTANT_* macro and get the correct code;
+ * each mutant build defines exactly one, and the checker must fail it.
+ * Keeping the switches here leaves the algorithm files readable.
+ */
+#ifndef SHMPRIM_MUTATION_H
+#define SHMPRIM_MUTATION_H
+
+/* ---- ring ---- */
+/* R1: producer publishes the slot's seq (and head) with a relaxed store. */
+#ifdef SHMPRIM_MUTANT_R1
+#define RING_PUBLISH_STORE sp_store_relaxed_u32
+#else
+#define RING_PUBLISH_STORE sp_store_release_u32
+#endif
+/* R2: consumer reads the slot's seq (and head) with a relaxed load. */
+#ifdef SHMPRIM_MUTANT_R2
+#define RING_CONSUME_LOAD sp_load_relaxed_u32
+#else
+#define RING_CONSUME_LOAD sp_load_acquire_u32
+#endif
+/* R3: consumer releases its index with a relaxed store. */
+#ifdef SHMPRIM_MUTANT_R3
+#define RING_RELEASE_STORE sp_store_relaxed_u32
+#else
+#define RING_RELEASE_STORE sp_store_release_u32
+#endif
+/* R4: producer reads the consumer's index with a relaxed load. */
+#ifdef SHMPRIM_MUTANT_R4
+#define RING_TAIL_LOAD sp_load_relaxed_u32
+#else
+#define RING_TAIL_LOAD sp_load_acquire_u32
+#endif
+/* R5: full test off by one (lets the producer overwrite an unread slot). */
+#ifdef SHMPRIM_MUTANT_R5
+#define RING_IS_FULL(used, cap) ((used) > (cap))
+#else
+#define RING_IS_FULL(used, cap) ((used) >= (cap))
+#endif
+/* R6: seq published before the entry is copied in. */
+#ifdef SHMPRIM_MUTANT_R6
+#define RING_PUBLISH_BEFORE_COPY 1
+#else
+#define RING_PUBLISH_BEFORE_COPY 0
+#endif
+/* R7: consumer releases its index before copying the entry out. */
+#ifdef SHMPRIM_MUTANT_R7
+#define RING_RELEASE_BEFORE_COPY 1
+#else
+#define RING_RELEASE_BEFORE_COPY 0
+#endif
+
+/* ---- slab ---- */
+/* S1: free-list head CAS ignores the tag (ABA). */
+#ifdef SHMPRIM_MUTANT_S1
+#define SLAB_NEXT_TAG(tag) (tag)
+#elif defined(SHMPRIM_MUTANT_S8)
+/* S8: tag truncated to one bit. */
+#define SLAB_NEXT_TAG(tag) (((tag) + 1u) & 1u)
+#else
+#define SLAB_NEXT_TAG(tag) ((tag) + 1u)
+#endif
+/* S2: free-list link accessed as plain memory instead of a relaxed atomic. */
+#ifdef SHMPRIM_MUTANT_S2
+#define SLAB_LINK_PLAIN 1
+#else
+#define SLAB_LINK_PLAIN 0
+#endif
+/* S3: alloc's head load and CAS are relaxed; S4: free's head CAS is relaxed.
+ * Both also make the slot-state transitions relaxed, which would otherwise
+ * carry the happens-before edge and hide the bug. */
+#ifdef SHMPRIM_MUTANT_S3
+#define SLAB_POP_LOAD sp_load_relaxed_u64
+#define SLAB_POP_ORDER SP_RELAXED
+#else
+#define SLAB_POP_LOAD sp_load_acquire_u64
+#define SLAB_POP_ORDER SP_ACQUIRE
+#endif
+#ifdef SHMPRIM_MUTANT_S4
+#define SLAB_PUSH_ORDER SP_RELAXED
+#else
+#define SLAB_PUSH_ORDER SP_RELEASE
+#endif
+#if defined(SHMPRIM_MUTANT_S3) || defined(SHMPRIM_MUTANT_S4)
+#define SLAB_STATE_ORDER SP_RELAXED
+#define SLAB_STATE_LOAD sp_load_relaxed_u64
+#else
+#define SLAB_STATE_ORDER SP_ACQ_REL
+#define SLAB_STATE_LOAD sp_load_acquire_u64
+#endif
+/* S5: the free paths check the state with a load, then store (no CAS). */
+#ifdef SHMPRIM_MUTANT_S5
+#define SLAB_STATE_CHECK_THEN_STORE 1
+#else
+#define SLAB_STATE_CHECK_THEN_STORE 0
+#endif
+/* S7: allocation does not bump the generation. */
+#ifdef SHMPRIM_MUTANT_S7
+#define SLAB_GEN_STEP 0u
+#else
+#define SLAB_GEN_STEP 1u
+#endif
+
+#endif

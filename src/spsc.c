@@ -1,0 +1,404 @@
+/*
+ * The SPSC ring algorithm (layout in include/shmprim/layout.h).
+ *
+ * Producer, position pos:   consumer, position pos:
+ *   if pos - cached_tail >= capacity:          seq = load_acquire(slot.seq)      (C1)
+ *     cached_tail = load_acquire(tail)  (P1)   if seq != pos + 1: empty
+ *     still full: would block                  copy entry out
+ *   copy entry in                              store_release(tail, pos + 1)      (C2)
+ *   store_release(slot.seq, pos + 1)    (P2)
+ *   store_release(head, pos + 1)        (P3)
+ * P2 -> C1 hands the entry to the consumer: its copy-out reads what the
+ * producer copied in. C2 -> P1 hands the slot back: the producer overwrites it
+ * only after the consumer's copy-out is done (release orders the reads too).
+ * P3 -> head readers (burst pop, len, recovery) sees the same entries as P2.
+ * Each side keeps the other's index in its private handle and reloads it only
+ * when that cache says full; the consumer never reads head on the hot path.
+ *
+ * Hostile peer: each shared word is read once into a local and checked before
+ * use (seq must equal pos + 1 exactly; tail may lag head by at most capacity),
+ * and slot addresses come from private geometry, never from shared memory.
+ */
+#include <string.h>
+
+#include <shmprim/spsc.h>
+
+#include "../backends/shmprim_atomic.h"
+#include "checksum.h"
+#include "mutation.h"
+#include "placement.h"
+
+static int capacity_ok(uint32_t capacity)
+{
+	return capacity != 0 && capacity <= SHMPRIM_SPSC_MAX_CAPACITY && (capacity & (capacity - 1)) == 0;
+}
+
+static int entry_size_ok(uint32_t entry_size)
+{
+	return entry_size != 0 && entry_size <= SHMPRIM_SPSC_MAX_ENTRY_SIZE;
+}
+
+static uint32_t slot_stride_of(uint32_t entry_size)
+{
+	return (SHMPRIM_SPSC_SLOT_OVERHEAD + entry_size + (SHMPRIM_SLOT_ALIGN - 1)) & ~(SHMPRIM_SLOT_ALIGN - 1);
+}
+
+/* 0 when invalid or too large for this target's size_t. */
+static uint64_t slots_bytes_of(uint32_t capacity, uint32_t entry_size)
+{
+	uint64_t n;
+
+	if (!capacity_ok(capacity) || !entry_size_ok(entry_size))
+		return 0;
+	n = (uint64_t)capacity * slot_stride_of(entry_size);
+	if (n > (uint64_t)(SIZE_MAX - SHMPRIM_SPSC_HEADER_SIZE))
+		return 0;
+	return n;
+}
+
+size_t shmprim_spsc_slots_size(uint32_t capacity, uint32_t entry_size)
+{
+	return (size_t)slots_bytes_of(capacity, entry_size);
+}
+
+size_t shmprim_spsc_required_size(uint32_t capacity, uint32_t entry_size)
+{
+	uint64_t n = slots_bytes_of(capacity, entry_size);
+
+	return n ? (size_t)n + SHMPRIM_SPSC_HEADER_SIZE : 0;
+}
+
+static shmprim_status check_geometry_args(uint32_t capacity, uint32_t entry_size)
+{
+	if (!capacity_ok(capacity))
+		return SHMPRIM_ERR_BAD_CAPACITY;
+	if (!entry_size_ok(entry_size))
+		return SHMPRIM_ERR_BAD_ENTRY_SIZE;
+	if (!slots_bytes_of(capacity, entry_size))
+		return SHMPRIM_ERR_REGION_TOO_SMALL;
+	return SHMPRIM_OK;
+}
+
+static void fill_handle(shmprim_spsc_raw *ring, void *header, void *slots, uint32_t capacity, uint32_t entry_size)
+{
+	ring->header = (shmprim_spsc_header *)header;
+	ring->slots = (unsigned char *)slots;
+	ring->capacity = capacity;
+	ring->entry_size = entry_size;
+	ring->slot_stride = slot_stride_of(entry_size);
+}
+
+static inline uint32_t *slot_seq(unsigned char *slots, uint32_t stride, uint32_t index)
+{
+	return (uint32_t *)(slots + (size_t)index * stride);
+}
+
+shmprim_status shmprim_spsc_raw_init(shmprim_spsc_raw *ring, void *header, void *slots, size_t slots_len,
+                                     uint32_t capacity, uint32_t entry_size)
+{
+	shmprim_spsc_header *h = (shmprim_spsc_header *)header;
+	shmprim_status st;
+	uint32_t i, stride;
+
+	if (!ring || !header || !slots)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (!shmprim_is_aligned(header, SHMPRIM_ALIGN) || !shmprim_is_aligned(slots, SHMPRIM_SLOT_ALIGN))
+		return SHMPRIM_ERR_MISALIGNED;
+	st = check_geometry_args(capacity, entry_size);
+	if (st != SHMPRIM_OK)
+		return st;
+	if ((uint64_t)slots_len < slots_bytes_of(capacity, entry_size))
+		return SHMPRIM_ERR_REGION_TOO_SMALL;
+
+	stride = slot_stride_of(entry_size);
+	memset(h, 0, sizeof(*h));
+	h->version = SHMPRIM_LAYOUT_VERSION;
+	h->capacity = capacity;
+	h->entry_size = entry_size;
+	h->slot_stride = stride;
+	h->header_size = SHMPRIM_SPSC_HEADER_SIZE;
+	h->slots_bytes = slots_bytes_of(capacity, entry_size);
+	h->magic = SHMPRIM_SPSC_MAGIC;
+	h->checksum = shmprim_fnv1a(h, SHMPRIM_SPSC_CHECKSUM_SPAN);
+	h->magic = 0;
+	for (i = 0; i < capacity; i++)
+		memset((unsigned char *)slots + (size_t)i * stride, 0, SHMPRIM_SPSC_SLOT_OVERHEAD);
+	/* Magic last, with release: an attacher that sees it sees the rest. */
+	sp_store_release_u32(&h->magic, SHMPRIM_SPSC_MAGIC);
+	fill_handle(ring, header, slots, capacity, entry_size);
+	return SHMPRIM_OK;
+}
+
+/* Validates a private copy of line 0; on success the geometry in it is usable. */
+static shmprim_status validate_header(const shmprim_spsc_header *local)
+{
+	if (local->magic != SHMPRIM_SPSC_MAGIC)
+		return local->magic == shmprim_bswap32(SHMPRIM_SPSC_MAGIC) ? SHMPRIM_ERR_WRONG_ENDIAN
+		                                                          : SHMPRIM_ERR_BAD_MAGIC;
+	if (local->version != SHMPRIM_LAYOUT_VERSION)
+		return SHMPRIM_ERR_BAD_VERSION;
+	if (!capacity_ok(local->capacity))
+		return SHMPRIM_ERR_BAD_CAPACITY;
+	if (!entry_size_ok(local->entry_size))
+		return SHMPRIM_ERR_BAD_ENTRY_SIZE;
+	if (local->slot_stride != slot_stride_of(local->entry_size) ||
+	    local->header_size != SHMPRIM_SPSC_HEADER_SIZE ||
+	    local->slots_bytes != (uint64_t)local->capacity * local->slot_stride || local->flags != 0 ||
+	    !shmprim_all_zero(local->reserved0, sizeof(local->reserved0)))
+		return SHMPRIM_ERR_BAD_GEOMETRY;
+	if (local->checksum != shmprim_fnv1a(local, SHMPRIM_SPSC_CHECKSUM_SPAN))
+		return SHMPRIM_ERR_BAD_CHECKSUM;
+	return SHMPRIM_OK;
+}
+
+shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, void *slots, size_t slots_len)
+{
+	shmprim_spsc_header *h = (shmprim_spsc_header *)header;
+	shmprim_spsc_header local;
+	shmprim_status st;
+	uint32_t head, tail;
+
+	if (!ring || !header || !slots)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (!shmprim_is_aligned(header, SHMPRIM_ALIGN) || !shmprim_is_aligned(slots, SHMPRIM_SLOT_ALIGN))
+		return SHMPRIM_ERR_MISALIGNED;
+	/* One read of the immutable line into private memory; only the copy is used. */
+	local.magic = sp_load_acquire_u32(&h->magic);
+	memcpy((unsigned char *)&local + sizeof(local.magic), (const unsigned char *)h + sizeof(local.magic),
+	       offsetof(shmprim_spsc_header, head) - sizeof(local.magic));
+	st = validate_header(&local);
+	if (st != SHMPRIM_OK)
+		return st;
+	if (local.slots_bytes > (uint64_t)slots_len)
+		return SHMPRIM_ERR_REGION_TOO_SMALL;
+	head = sp_load_acquire_u32(&h->head);
+	tail = sp_load_acquire_u32(&h->tail);
+	if ((uint32_t)(head - tail) > local.capacity)
+		return SHMPRIM_ERR_CORRUPT;
+	fill_handle(ring, header, slots, local.capacity, local.entry_size);
+	return SHMPRIM_OK;
+}
+
+void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer *producer,
+                            shmprim_spsc_consumer *consumer)
+{
+	shmprim_spsc_header *h = ring->header;
+	uint32_t head = sp_load_acquire_u32(&h->head);
+	uint32_t tail = sp_load_acquire_u32(&h->tail);
+
+	if (producer) {
+		uint32_t pos = head, n = 0;
+
+		/* A producer that died between publishing a slot (P2) and head (P3)
+		 * left committed entries past head: resume after them. */
+		if ((uint32_t)(head - tail) <= ring->capacity) {
+			while ((uint32_t)(pos - tail) < ring->capacity && n < ring->capacity &&
+			       sp_load_acquire_u32(slot_seq(ring->slots, ring->slot_stride, pos & (ring->capacity - 1))) ==
+			               pos + 1) {
+				pos++;
+				n++;
+			}
+			if (pos != head)
+				sp_store_release_u32(&h->head, pos);
+		}
+		producer->slots = ring->slots;
+		producer->head = &h->head;
+		producer->tail = &h->tail;
+		producer->mask = ring->capacity - 1;
+		producer->capacity = ring->capacity;
+		producer->entry_size = ring->entry_size;
+		producer->slot_stride = ring->slot_stride;
+		producer->local_head = pos;
+		producer->cached_tail = tail;
+	}
+	if (consumer) {
+		consumer->slots = ring->slots;
+		consumer->head = &h->head;
+		consumer->tail = &h->tail;
+		consumer->mask = ring->capacity - 1;
+		consumer->capacity = ring->capacity;
+		consumer->entry_size = ring->entry_size;
+		consumer->slot_stride = ring->slot_stride;
+		consumer->local_tail = tail;
+		consumer->cached_head = head;
+	}
+}
+
+shmprim_spsc_snapshot shmprim_spsc_raw_snapshot(const shmprim_spsc_raw *ring)
+{
+	shmprim_spsc_snapshot s;
+
+	s.head = sp_load_acquire_u32(&ring->header->head);
+	s.tail = sp_load_acquire_u32(&ring->header->tail);
+	s.capacity = ring->capacity;
+	s.len = s.head - s.tail;
+	if (s.len > s.capacity)
+		s.len = s.capacity;
+	return s;
+}
+
+/* ---- hot paths ---- */
+
+shmprim_push_result shmprim_spsc_push(shmprim_spsc_producer *p, const void *entry)
+{
+	uint32_t pos = p->local_head;
+	unsigned char *slot;
+
+	if (RING_IS_FULL(pos - p->cached_tail, p->capacity)) {
+		uint32_t tail = RING_TAIL_LOAD(p->tail);                    /* P1 */
+
+		if ((uint32_t)(pos - tail) > p->capacity)
+			return SHMPRIM_PUSH_CORRUPT;
+		p->cached_tail = tail;
+		if (RING_IS_FULL(pos - tail, p->capacity))
+			return SHMPRIM_PUSH_WOULD_BLOCK;
+	}
+	slot = p->slots + (size_t)(pos & p->mask) * p->slot_stride;
+	if (RING_PUBLISH_BEFORE_COPY)
+		RING_PUBLISH_STORE((uint32_t *)slot, pos + 1);
+	sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
+	memcpy(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry, p->entry_size);
+	if (!RING_PUBLISH_BEFORE_COPY)
+		RING_PUBLISH_STORE((uint32_t *)slot, pos + 1);               /* P2 */
+	p->local_head = pos + 1;
+	RING_PUBLISH_STORE(p->head, pos + 1);                           /* P3 */
+	return SHMPRIM_PUSH_OK;
+}
+
+bool shmprim_spsc_pop(shmprim_spsc_consumer *c, void *entry_out)
+{
+	uint32_t pos = c->local_tail;
+	unsigned char *slot = c->slots + (size_t)(pos & c->mask) * c->slot_stride;
+
+	if (RING_CONSUME_LOAD((const uint32_t *)slot) != pos + 1)       /* C1 */
+		return false;
+	if (RING_RELEASE_BEFORE_COPY)
+		RING_RELEASE_STORE(c->tail, pos + 1);
+	sp_plain_read(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, c->entry_size);
+	memcpy(entry_out, slot + SHMPRIM_SPSC_SLOT_OVERHEAD, c->entry_size);
+	c->local_tail = pos + 1;
+	if (!RING_RELEASE_BEFORE_COPY)
+		RING_RELEASE_STORE(c->tail, pos + 1);                       /* C2 */
+	return true;
+}
+
+/* ---- approximate queries ---- */
+
+bool shmprim_spsc_is_full(shmprim_spsc_producer *p)
+{
+	uint32_t tail;
+
+	if (!RING_IS_FULL(p->local_head - p->cached_tail, p->capacity))
+		return false;
+	tail = RING_TAIL_LOAD(p->tail);
+	if ((uint32_t)(p->local_head - tail) > p->capacity)
+		return true;
+	p->cached_tail = tail;
+	return RING_IS_FULL(p->local_head - tail, p->capacity);
+}
+
+uint32_t shmprim_spsc_available(shmprim_spsc_producer *p)
+{
+	uint32_t tail = RING_TAIL_LOAD(p->tail);
+	uint32_t used = p->local_head - tail;
+
+	if (used > p->capacity)
+		return 0;
+	p->cached_tail = tail;
+	return p->capacity - used;
+}
+
+bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *c)
+{
+	uint32_t pos = c->local_tail;
+	const uint32_t *seq = slot_seq(c->slots, c->slot_stride, pos & c->mask);
+
+	return RING_CONSUME_LOAD(seq) != pos + 1;
+}
+
+uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *c)
+{
+	uint32_t head = RING_CONSUME_LOAD(c->head);
+	uint32_t len = head - c->local_tail;
+
+	if (len > c->capacity)
+		return 0;
+	c->cached_head = head;
+	return len;
+}
+
+/* ---- region form: placement, then the raw form ---- */
+
+shmprim_status shmprim_spsc_init(shmprim_spsc *ring, shmprim_region region, size_t offset, uint32_t capacity,
+                                 uint32_t entry_size)
+{
+	unsigned char *at;
+	shmprim_status st;
+	size_t need;
+
+	if (!ring)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = check_geometry_args(capacity, entry_size);
+	if (st != SHMPRIM_OK)
+		return st;
+	need = shmprim_spsc_required_size(capacity, entry_size);
+	st = shmprim_place(region, offset, need, &at);
+	if (st != SHMPRIM_OK)
+		return st;
+	st = shmprim_spsc_raw_init(&ring->raw, at, at + SHMPRIM_SPSC_HEADER_SIZE, need - SHMPRIM_SPSC_HEADER_SIZE,
+	                           capacity, entry_size);
+	if (st == SHMPRIM_OK) {
+		ring->region = region;
+		ring->offset = offset;
+	}
+	return st;
+}
+
+shmprim_status shmprim_spsc_attach(shmprim_spsc *ring, shmprim_region region, size_t offset)
+{
+	unsigned char *at;
+	shmprim_status st;
+
+	if (!ring)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = shmprim_place(region, offset, SHMPRIM_SPSC_HEADER_SIZE, &at);
+	if (st != SHMPRIM_OK)
+		return st;
+	st = shmprim_spsc_raw_attach(&ring->raw, at, at + SHMPRIM_SPSC_HEADER_SIZE,
+	                             region.len - offset - SHMPRIM_SPSC_HEADER_SIZE);
+	if (st == SHMPRIM_OK) {
+		ring->region = region;
+		ring->offset = offset;
+	}
+	return st;
+}
+
+void shmprim_spsc_split(shmprim_spsc *ring, shmprim_spsc_producer *producer, shmprim_spsc_consumer *consumer)
+{
+	shmprim_spsc_raw_split(&ring->raw, producer, consumer);
+}
+
+shmprim_spsc_snapshot shmprim_spsc_snapshot_of(const shmprim_spsc *ring)
+{
+	return shmprim_spsc_raw_snapshot(&ring->raw);
+}
+
+uint32_t shmprim_spsc_capacity(const shmprim_spsc *ring)
+{
+	return ring->raw.capacity;
+}
+
+uint32_t shmprim_spsc_entry_size(const shmprim_spsc *ring)
+{
+	return ring->raw.entry_size;
+}
+
+bool shmprim_spsc_is_empty(const shmprim_spsc *ring)
+{
+	return shmprim_spsc_raw_snapshot(&ring->raw).len == 0;
+}
+
+uint32_t shmprim_spsc_len(const shmprim_spsc *ring)
+{
+	return shmprim_spsc_raw_snapshot(&ring->raw).len;
+}

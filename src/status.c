@@ -1,0 +1,35 @@
+#include <shmprim/status.h>
+
+#include "../backends/shmprim_atomic.h"
+
+const char *shmprim_status_str(shmprim_status status)
+{
+	switch (status) {
+	case SHMPRIM_OK: return "ok";
+	case SHMPRIM_ERR_NULL_ARGUMENT: return "a required pointer argument is NULL";
+	case SHMPRIM_ERR_MISALIGNED: return "offset or pointer is not aligned as the layout requires";
+	case SHMPRIM_ERR_REGION_TOO_SMALL: return "the structure does not fit in the region";
+	case SHMPRIM_ERR_BAD_CAPACITY: return "ring capacity must be a power of two between 1 and 2^31";
+	case SHMPRIM_ERR_BAD_ENTRY_SIZE: return "ring entry size must be between 1 and 1 MiB";
+	case SHMPRIM_ERR_BAD_SLOT_COUNT: return "slab slot count must be between 1 and 2^30";
+	case SHMPRIM_ERR_BAD_SLOT_SIZE: return "slab slot size must be between 1 and 16 MiB";
+	case SHMPRIM_ERR_BAD_MAGIC: return "header magic does not match: not this kind of structure, or not initialised";
+	case SHMPRIM_ERR_WRONG_ENDIAN: return "header was written by a machine of the other byte order";
+	case SHMPRIM_ERR_BAD_VERSION: return "header layout version is not supported by this build";
+	case SHMPRIM_ERR_BAD_GEOMETRY: return "header geometry is inconsistent (derived sizes, flags or reserved bytes)";
+	case SHMPRIM_ERR_BAD_CHECKSUM: return "header checksum does not match its fields";
+	case SHMPRIM_ERR_CORRUPT: return "shared state is corrupt (index out of range or impossible state)";
+	case SHMPRIM_ERR_CONTENDED: return "retry bound hit under contention; nothing was changed, try again";
+	case SHMPRIM_ERR_INVALID_INDEX: return "slot index is out of range";
+	case SHMPRIM_ERR_GENERATION_MISMATCH: return "slot handle is stale: generation mismatch";
+	case SHMPRIM_ERR_INVALID_STATE: return "slot is not in the state this operation requires";
+	case SHMPRIM_ERR_NO_MEMORY: return "out of memory";
+	case SHMPRIM_STATUS_COUNT_: break;
+	}
+	return "unknown shmprim status";
+}
+
+const char *shmprim_backend_name(void)
+{
+	return SP_BACKEND_NAME;
+}
