@@ -8,17 +8,34 @@
  * pop (try_alloc):                            push (free paths):
  *   old = load_acquire(free_head)       (A1)    old = load_relaxed(free_head)
  *   next = load_relaxed(meta[i].next)           store_relaxed(meta[i].next, old.index)
+ *   m = load_relaxed(meta[i].reclaim_mark)      store_relaxed(meta[i].free_tag, tag+1)
  *   CAS(free_head, old -> {next, tag+1},        CAS(free_head, old -> {i, tag+1},
  *       acquire, acquire)               (A2)        release, relaxed)        (F2)
- *   state_gen CAS FREE,g -> ALLOCATED,g+1 (A3)
+ *   w = load_acquire(meta[i].state_gen)
+ *   if reclaim_mark still m:
+ *     state_gen CAS w (FREE) -> ALLOCATED|me, gen+1 (A3)
  * F2 -> A1/A2 makes the pusher's link store (and everything it did to the slot
  * before freeing it) visible to the popper; a later pusher's CAS continues the
  * release sequence. A popper may read a link that is being rewritten, but then
  * the head's tag has moved and its CAS fails, so the stale link is never used.
  *
  * Slot transitions are one CAS on state_gen (acq_rel) taking (generation,
- * state) together: a handle whose generation is stale can never win against
- * the slot's current owner, and a double free finds the state already FREE.
+ * state, owner) together: a handle whose generation is stale can never win
+ * against the slot's current owner, a double free finds the state already
+ * FREE, and the owner is recorded by the very step that takes the slot (A3)
+ * or gives it back (the free's CAS to FREE|FREEING|me).
+ *
+ * Crash windows, and what reclaim (bottom of this file) does about them:
+ *   A2..A3     FREE, off the list, not pushed since the reclaim began: an
+ *              orphan, taken back by any reclaim. It writes a new mark before
+ *              its CAS, so a live popper that was merely slow sees the mark
+ *              change (or loses the CAS) and starts over; the popper writes
+ *              nothing to the slot before A3.
+ *   after A3   ALLOCATED|owner: taken back by reclaim(owner).
+ *   free       ALLOCATED/IN_FLIGHT -> FREE|FREEING|me, push, -> FREE (finish,
+ *              a CAS that fails harmlessly if the slot was popped meanwhile).
+ *              While FREEING is set the slot is the freer's: reclaim(freer)
+ *              finishes the free, everyone else leaves it alone.
  *
  * Hostile peer: indices read from shared memory are range-checked before use,
  * every retry loop is bounded, geometry comes from the private handle.
@@ -31,17 +48,52 @@
 #include "checksum.h"
 #include "mutation.h"
 #include "placement.h"
+#include "test_hooks.h"
+
+#ifdef SHMPRIM_COUNT_LOOPS
+__thread unsigned long shmprim_loop_count;
+#endif
+#ifdef SHMPRIM_TEST_HOOKS
+void (*volatile shmprim_window_hook)(int window);
+#endif
 
 /* CAS retries before giving up with CONTENDED: far above what real contention
  * needs, low enough that a peer rewriting the head forever cannot hang us. */
-#define SLAB_RETRY_LIMIT 100000u
+#define SLAB_RETRY_LIMIT SHMPRIM_SLAB_RETRY_LIMIT
+/* Times A3 re-reads a popped slot whose word changed legitimately (its freer
+ * finishing, FREE|FREEING -> FREE) before calling it corrupt. */
+#define SLAB_A3_TRIES 4u
 
+/* state_gen: generation << 32 | state; state = kind (bits 0-1) | FREEING
+ * (bit 2, FREE only) | owner << 3. */
 #define STATE_OF(w) ((uint32_t)(w))
 #define GEN_OF(w) ((uint32_t)((w) >> 32))
-#define STATE_GEN(gen, state) (((uint64_t)(gen) << 32) | (uint32_t)(state))
+#define KIND_OF(w) (STATE_OF(w) & SHMPRIM_SLAB_KIND_MASK)
+#define OWNER_OF(w) (STATE_OF(w) >> SHMPRIM_SLAB_OWNER_SHIFT)
+#define IS_FREEING(w) ((STATE_OF(w) & SHMPRIM_SLAB_FREEING) != 0)
+#define WORD(gen, kind, owner) \
+	(((uint64_t)(gen) << 32) | (uint32_t)(kind) | ((uint32_t)(owner) << SHMPRIM_SLAB_OWNER_SHIFT))
+#define FREEING_WORD(gen, owner) (WORD(gen, SHMPRIM_SLOT_FREE, owner) | SHMPRIM_SLAB_FREEING)
+#define STATE_GEN(gen, state) WORD(gen, state, 0)
 #define HEAD_INDEX(w) ((uint32_t)(w))
 #define HEAD_TAG(w) ((uint32_t)((w) >> 32))
 #define HEAD(tag, index) (((uint64_t)(tag) << 32) | (uint32_t)(index))
+
+/* FREE with any owner/FREEING bits; ALLOCATED or IN_FLIGHT without FREEING. */
+static int word_valid(uint64_t w)
+{
+	uint32_t kind = KIND_OF(w);
+
+	if (kind == SHMPRIM_SLOT_FREE)
+		return 1;
+	return (kind == SHMPRIM_SLOT_ALLOCATED || kind == SHMPRIM_SLOT_IN_FLIGHT) && !IS_FREEING(w);
+}
+
+/* The state a refusal reports: the kind, or the raw value if it is no state. */
+static uint32_t reported_state(uint64_t w)
+{
+	return word_valid(w) ? KIND_OF(w) : STATE_OF(w);
+}
 
 static int slot_count_ok(uint32_t n)
 {
@@ -107,6 +159,7 @@ static void fill_handle(shmprim_slab_raw *slab, void *header, void *meta, void *
 	slab->slot_count = slot_count;
 	slab->slot_size = slot_size;
 	slab->data_stride = data_stride_of(slot_size);
+	slab->owner_id = 0;
 }
 
 shmprim_status shmprim_slab_raw_init(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len, void *data,
@@ -222,12 +275,14 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 {
 	uint64_t *free_head = &slab->header->free_head;
 	uint64_t old = SLAB_POP_LOAD(free_head);                           /* A1 */
-	uint32_t tries, index = 0;
-	uint64_t w;
+	uint32_t tries, k, index = 0;
+	uint64_t w = 0;
 
 	for (tries = 0;; tries++) {
-		uint32_t next;
+		shmprim_slab_meta *m;
+		uint32_t next, mark;
 
+		SHMPRIM_LOOP_TICK();
 		if (tries == SLAB_RETRY_LIMIT)
 			return SHMPRIM_ALLOC_CONTENDED;
 		index = HEAD_INDEX(old);
@@ -235,7 +290,8 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 			return SHMPRIM_ALLOC_WOULD_BLOCK;
 		if (index >= slab->slot_count)
 			return SHMPRIM_ALLOC_CORRUPT;
-		next = load_link(&slab->meta[index]);
+		m = &slab->meta[index];
+		next = load_link(m);
 		if (next != SHMPRIM_SLAB_END && next >= slab->slot_count) {
 			/* Either a racing pop/push rewrote the link (the head moved) or
 			 * the list is corrupt (it did not). */
@@ -246,23 +302,38 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 			old = again;
 			continue;
 		}
-		if (sp_cas_weak_u64(free_head, &old, HEAD(SLAB_NEXT_TAG(HEAD_TAG(old)), next), SLAB_POP_ORDER,
-		                    SLAB_POP_ORDER))                                /* A2 */
-			break;
-	}
+		/* Only a reclaim writes the mark: a new one before it takes a slot
+		 * that was popped but never allocated. */
+		mark = sp_load_relaxed_u32(&m->reclaim_mark);
+		if (!sp_cas_weak_u64(free_head, &old, HEAD(SLAB_NEXT_TAG(HEAD_TAG(old)), next), SLAB_POP_ORDER,
+		                     SLAB_POP_ORDER))                               /* A2 */
+			continue;
 
-	/* The slot is ours: off the list, and nothing but a corrupt peer changes a
-	 * FREE slot's word, so one CAS suffices. */
-	w = SLAB_STATE_LOAD(&slab->meta[index].state_gen);
-	if (STATE_OF(w) != SHMPRIM_SLOT_FREE)
-		return SHMPRIM_ALLOC_CORRUPT;
-	if (!sp_cas_u64(&slab->meta[index].state_gen, &w,
-	                STATE_GEN(GEN_OF(w) + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED), SLAB_STATE_ORDER,
-	                SP_RELAXED))                                            /* A3 */
-		return SHMPRIM_ALLOC_CORRUPT;
-	out->index = index;
-	out->generation = GEN_OF(w) + SLAB_GEN_STEP;
-	return SHMPRIM_ALLOC_OK;
+		/* Off the list, and nothing written yet: a crash here leaves an
+		 * orphan any reclaim takes back. */
+		SHMPRIM_WINDOW(SHMPRIM_WINDOW_POPPED);
+		w = SLAB_STATE_LOAD(&m->state_gen);
+		for (k = 0; k < SLAB_A3_TRIES; k++) {
+			/* Read after the state (acquire), which a reclaim changes only
+			 * after writing its mark: a changed mark means it took the slot. */
+			if (sp_load_relaxed_u32(&m->reclaim_mark) != mark)
+				break;
+			if (KIND_OF(w) != SHMPRIM_SLOT_FREE)
+				return SHMPRIM_ALLOC_CORRUPT;
+			/* Owner and state in one step (A3); a failure reloads w, with
+			 * acquire so that the mark read above sees a reclaim's. */
+			if (sp_cas_u64(&m->state_gen, &w,
+			               WORD(GEN_OF(w) + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED, slab->owner_id),
+			               SLAB_STATE_ORDER, SLAB_STATE_ORDER == SP_RELAXED ? SP_RELAXED : SP_ACQUIRE)) {
+				out->index = index;
+				out->generation = GEN_OF(w) + SLAB_GEN_STEP;
+				return SHMPRIM_ALLOC_OK;
+			}
+		}
+		if (k == SLAB_A3_TRIES)
+			return SHMPRIM_ALLOC_CORRUPT; /* a peer keeps rewriting a slot only we may touch */
+		old = SLAB_POP_LOAD(free_head);                             /* a reclaim took it: start over */
+	}
 }
 
 static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index)
@@ -272,9 +343,12 @@ static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index)
 	uint32_t tries;
 
 	for (tries = 0; tries < SLAB_RETRY_LIMIT; tries++) {
+		uint32_t tag = SLAB_NEXT_TAG(HEAD_TAG(old));
+
+		SHMPRIM_LOOP_TICK();
 		store_link(&slab->meta[index], HEAD_INDEX(old));
-		if (sp_cas_weak_u64(free_head, &old, HEAD(SLAB_NEXT_TAG(HEAD_TAG(old)), index), SLAB_PUSH_ORDER,
-		                    SP_RELAXED))                                    /* F2 */
+		sp_store_relaxed_u32(&slab->meta[index].free_tag, tag);
+		if (sp_cas_weak_u64(free_head, &old, HEAD(tag, index), SLAB_PUSH_ORDER, SP_RELAXED)) /* F2 */
 			return SHMPRIM_OK;
 	}
 	return SHMPRIM_ERR_CONTENDED;
@@ -290,9 +364,11 @@ static shmprim_status report(shmprim_slot_error *err, shmprim_status code, uint3
 	return code;
 }
 
-/* Moves h's slot from state `from` to `to` if h is still its current handle. */
+/* Moves h's slot from state `from` to `to` if h is still its current handle:
+ * to ALLOCATED/IN_FLIGHT keeping the recorded owner, or (freeing) to
+ * FREE|FREEING with the caller as owner, in the same CAS. */
 static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t from, uint32_t to,
-                                 shmprim_slot_error *err)
+                                 int freeing, shmprim_slot_error *err)
 {
 	uint64_t *word;
 	uint64_t w;
@@ -303,17 +379,22 @@ static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, 
 	word = &slab->meta[h.index].state_gen;
 	w = SLAB_STATE_LOAD(word);
 	for (tries = 0; tries < SLAB_RETRY_LIMIT; tries++) {
+		uint64_t next;
+
+		SHMPRIM_LOOP_TICK();
 		if (GEN_OF(w) != h.generation)
 			return report(err, SHMPRIM_ERR_GENERATION_MISMATCH, h.generation, GEN_OF(w));
-		if (STATE_OF(w) != from)
-			return report(err, SHMPRIM_ERR_INVALID_STATE, from, STATE_OF(w));
+		if (!word_valid(w) || KIND_OF(w) != from)
+			return report(err, SHMPRIM_ERR_INVALID_STATE, from, reported_state(w));
+		next = freeing ? FREEING_WORD(h.generation, slab->owner_id) : WORD(h.generation, to, OWNER_OF(w));
 		if (SLAB_STATE_CHECK_THEN_STORE) {
-			sp_store_release_u64(word, STATE_GEN(h.generation, to));
+			sp_store_release_u64(word, next);
 			return report(err, SHMPRIM_OK, 0, 0);
 		}
 		/* On failure w is reloaded and re-checked: the only legitimate
-		 * reason is another holder of the same handle racing us. */
-		if (sp_cas_u64(word, &w, STATE_GEN(h.generation, to), SLAB_STATE_ORDER, SP_RELAXED))
+		 * reasons are another holder of the same handle racing us, and an
+		 * adopt() changing the owner of an in-flight slot. */
+		if (sp_cas_u64(word, &w, next, SLAB_STATE_ORDER, SP_RELAXED))
 			return report(err, SHMPRIM_OK, 0, 0);
 	}
 	return report(err, SHMPRIM_ERR_CONTENDED, 0, 0);
@@ -322,17 +403,31 @@ static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, 
 shmprim_status shmprim_slab_raw_mark_in_flight(shmprim_slab_raw *slab, shmprim_slot_handle h,
                                                shmprim_slot_error *err)
 {
-	return transition(slab, h, SHMPRIM_SLOT_ALLOCATED, SHMPRIM_SLOT_IN_FLIGHT, err);
+	return transition(slab, h, SHMPRIM_SLOT_ALLOCATED, SHMPRIM_SLOT_IN_FLIGHT, 0, err);
 }
 
 static shmprim_status release_slot(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t from,
                                    shmprim_slot_error *err)
 {
-	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, err);
+	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err);
+	uint64_t freeing;
 
 	if (st != SHMPRIM_OK)
 		return st;
-	return report(err, push_free(slab, h.index), 0, 0);
+	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
+	st = push_free(slab, h.index);
+	if (st == SHMPRIM_OK) {
+		SHMPRIM_WINDOW(SHMPRIM_WINDOW_PUSHED);
+		/* On the list: finish, so the slot is nobody's. Release, so that a
+		 * reclaim that sees the finished word also sees this push's
+		 * free_tag. Fails harmlessly if the slot was popped meanwhile. */
+		freeing = FREEING_WORD(h.generation, slab->owner_id);
+		sp_cas_u64(&slab->meta[h.index].state_gen, &freeing, WORD(h.generation, SHMPRIM_SLOT_FREE, 0),
+		           SLAB_PUSH_ORDER, SP_RELAXED);
+	}
+	/* On CONTENDED the slot stays FREE|FREEING off the list: a reclaim of
+	 * this owner finishes the free. */
+	return report(err, st, 0, 0);
 }
 
 shmprim_status shmprim_slab_raw_free(shmprim_slab_raw *slab, shmprim_slot_handle h, shmprim_slot_error *err)
@@ -353,7 +448,7 @@ void *shmprim_slab_raw_slot_data(shmprim_slab_raw *slab, shmprim_slot_handle h)
 	if (h.index >= slab->slot_count)
 		return NULL;
 	w = sp_load_acquire_u64(&slab->meta[h.index].state_gen);
-	if (GEN_OF(w) != h.generation || STATE_OF(w) == SHMPRIM_SLOT_FREE)
+	if (GEN_OF(w) != h.generation || !word_valid(w) || KIND_OF(w) == SHMPRIM_SLOT_FREE)
 		return NULL;
 	return slab->data + (size_t)h.index * slab->data_stride;
 }
@@ -364,10 +459,264 @@ uint32_t shmprim_slab_raw_free_count_approx(shmprim_slab_raw *slab)
 	uint32_t n = 0;
 
 	while (index != SHMPRIM_SLAB_END && index < slab->slot_count && n < slab->slot_count) {
+		SHMPRIM_LOOP_TICK();
 		n++;
 		index = sp_load_relaxed_u32(&slab->meta[index].next_free);
 	}
 	return n;
+}
+
+shmprim_status shmprim_slab_raw_set_owner(shmprim_slab_raw *slab, uint32_t owner_id)
+{
+	if (!slab)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (owner_id > SHMPRIM_SLAB_OWNER_MAX)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	slab->owner_id = owner_id;
+	return SHMPRIM_OK;
+}
+
+shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handle h, shmprim_slot_error *err)
+{
+	uint64_t *word;
+	uint64_t w;
+	uint32_t tries;
+
+	if (h.index >= slab->slot_count)
+		return report(err, SHMPRIM_ERR_INVALID_INDEX, slab->slot_count, h.index);
+	word = &slab->meta[h.index].state_gen;
+	w = SLAB_STATE_LOAD(word);
+	for (tries = 0; tries < SLAB_RETRY_LIMIT; tries++) {
+		SHMPRIM_LOOP_TICK();
+		if (GEN_OF(w) != h.generation)
+			return report(err, SHMPRIM_ERR_GENERATION_MISMATCH, h.generation, GEN_OF(w));
+		if (!word_valid(w) || KIND_OF(w) != SHMPRIM_SLOT_IN_FLIGHT)
+			return report(err, SHMPRIM_ERR_INVALID_STATE, SHMPRIM_SLOT_IN_FLIGHT, reported_state(w));
+		if (sp_cas_u64(word, &w, WORD(h.generation, SHMPRIM_SLOT_IN_FLIGHT, slab->owner_id), SLAB_STATE_ORDER,
+		               SP_RELAXED))
+			return report(err, SHMPRIM_OK, 0, 0);
+	}
+	return report(err, SHMPRIM_ERR_CONTENDED, 0, 0);
+}
+
+/* ---- reclaim ----
+ *
+ * 1. Take the reclaim lock (owner id; a dead holder's lock is taken over by
+ *    the reclaim of that holder), so one private chain exists at a time.
+ * 2. Detach the whole free list with one CAS (head -> END, tag T). Poppers
+ *    now see an empty list; pushes start a new list whose tags, after T,
+ *    they record in free_tag.
+ * 3. Walk the detached chain (private now) marking each slot with T and
+ *    finishing frees left FREEING on it; cut it at a bad index, a non-FREE
+ *    slot or a cycle (the cut-off slots are then judged by the scan like any
+ *    other).
+ * 4. Scan every slot once: its state word, then free_tag (a pusher writes it
+ *    before its push, and finishes the free with release after it), then the
+ *    head's tag, now. Take (one CAS on state_gen, so exactly one party wins)
+ *    and append to the chain:
+ *      FREE, unmarked, tag not in (T, now], FREEING|dead   dead died mid-free
+ *      FREE, unmarked, tag not in (T, now], no FREEING     popped by an
+ *          allocator that has not allocated it: dead, or alive and about to
+ *          see the new mark (written first) or lose the CAS, and start over
+ *      ALLOCATED|dead, IN_FLIGHT|dead (with the flag)
+ *    and leave alone free slots some live process is freeing (busy) and
+ *    anything pushed since T.
+ * 5. Splice the chain onto the live list with one CAS; unlock.
+ */
+
+static void chain_append(shmprim_slab_raw *slab, uint32_t *first, uint32_t *last, uint32_t index)
+{
+	store_link(&slab->meta[index], SHMPRIM_SLAB_END);
+	if (*last == SHMPRIM_SLAB_END)
+		*first = index;
+	else
+		store_link(&slab->meta[*last], index);
+	*last = index;
+}
+
+shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead, uint32_t flags,
+                                        shmprim_reclaim_report *out)
+{
+	shmprim_reclaim_report r;
+	uint32_t *lock;
+	uint64_t *free_head;
+	uint64_t old;
+	uint32_t me, held, mark, first, last, cur, steps, i, tries;
+
+	if (!slab)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	me = slab->owner_id;
+	if (dead == 0 || dead > SHMPRIM_SLAB_OWNER_MAX || me == 0 || me == dead)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	memset(&r, 0, sizeof(r));
+	lock = &slab->header->reclaim_lock;
+	free_head = &slab->header->free_head;
+
+	held = 0;
+	if (!sp_cas_u32(lock, &held, me, SP_ACQUIRE, SP_RELAXED) &&
+	    (held != dead || !sp_cas_u32(lock, &held, me, SP_ACQUIRE, SP_RELAXED)))
+		return SHMPRIM_ERR_CONTENDED;
+
+	/* 2: detach */
+	old = sp_load_acquire_u64(free_head);
+	for (tries = 0;; tries++) {
+		SHMPRIM_LOOP_TICK();
+		if (tries == SLAB_RETRY_LIMIT) {
+			sp_cas_u32(lock, &me, 0, SP_RELEASE, SP_RELAXED);
+			return SHMPRIM_ERR_CONTENDED;
+		}
+		if (sp_cas_weak_u64(free_head, &old, HEAD(SLAB_NEXT_TAG(HEAD_TAG(old)), SHMPRIM_SLAB_END), SP_ACQ_REL,
+		                    SP_ACQUIRE))
+			break;
+	}
+	mark = SLAB_NEXT_TAG(HEAD_TAG(old));
+
+	/* 3: walk and mark the detached chain */
+	first = HEAD_INDEX(old);
+	last = SHMPRIM_SLAB_END;
+	cur = first;
+	for (steps = 0; cur != SHMPRIM_SLAB_END; steps++) {
+		shmprim_slab_meta *m;
+
+		SHMPRIM_LOOP_TICK();
+		if (cur >= slab->slot_count || steps == slab->slot_count)
+			break;
+		m = &slab->meta[cur];
+		if (sp_load_relaxed_u32(&m->reclaim_mark) == mark)
+			break;
+		{
+			uint64_t w = sp_load_acquire_u64(&m->state_gen);
+
+			if (!word_valid(w) || KIND_OF(w) != SHMPRIM_SLOT_FREE)
+				break;
+			/* Pushed but its free not finished: finish it, so a stale
+			 * FREEING never outlives a freer that died (a live one's own
+			 * finishing CAS then simply fails). */
+			if (IS_FREEING(w))
+				sp_cas_u64(&m->state_gen, &w, WORD(GEN_OF(w), SHMPRIM_SLOT_FREE, 0), SP_RELAXED, SP_RELAXED);
+		}
+		sp_store_relaxed_u32(&m->reclaim_mark, mark);
+		last = cur;
+		cur = load_link(m);
+	}
+	if (cur != SHMPRIM_SLAB_END) {
+		r.corrupt++;
+		if (last == SHMPRIM_SLAB_END)
+			first = SHMPRIM_SLAB_END;
+		else
+			store_link(&slab->meta[last], SHMPRIM_SLAB_END);
+	}
+
+	/* 4: scan */
+	for (i = 0; i < slab->slot_count; i++) {
+		shmprim_slab_meta *m = &slab->meta[i];
+		uint64_t w = sp_load_acquire_u64(&m->state_gen);
+		uint32_t *kind;
+		uint64_t to;
+
+		SHMPRIM_LOOP_TICK();
+		if (!word_valid(w)) {
+			r.corrupt++;
+			continue;
+		}
+		if (KIND_OF(w) == SHMPRIM_SLOT_FREE) {
+			uint32_t tag, now;
+
+			if (sp_load_relaxed_u32(&m->reclaim_mark) == mark)
+				continue; /* on the detached list */
+			tag = sp_load_relaxed_u32(&m->free_tag);
+			now = HEAD_TAG(sp_load_acquire_u64(free_head));
+			if ((uint32_t)(tag - mark - 1u) < (uint32_t)(now - mark))
+				continue; /* pushed since the detach */
+			if (IS_FREEING(w)) {
+				if (OWNER_OF(w) != dead) {
+					r.busy++;
+					continue;
+				}
+				kind = &r.freeing;
+			} else {
+				kind = &r.orphans;
+			}
+			/* A popper between A2 and A3 may hold this slot: the new mark,
+			 * before the CAS (release), tells it the slot is gone. */
+			sp_store_relaxed_u32(&m->reclaim_mark, mark);
+			to = WORD(GEN_OF(w) + 1u, SHMPRIM_SLOT_FREE, 0);
+		} else {
+			if (OWNER_OF(w) != dead)
+				continue;
+			if (KIND_OF(w) == SHMPRIM_SLOT_IN_FLIGHT && !(flags & SHMPRIM_RECLAIM_IN_FLIGHT))
+				continue;
+			kind = &r.allocated;
+			to = WORD(GEN_OF(w), SHMPRIM_SLOT_FREE, 0);
+		}
+		/* Lost the CAS: a live process moved the slot on; it is not orphaned. */
+		if (!sp_cas_u64(&m->state_gen, &w, to, SP_ACQ_REL, SP_RELAXED))
+			continue;
+		chain_append(slab, &first, &last, i);
+		(*kind)++;
+		r.reclaimed++;
+	}
+
+	/* 5: splice the chain back (its slots are private until this CAS) */
+	if (first != SHMPRIM_SLAB_END) {
+		old = sp_load_relaxed_u64(free_head);
+		for (tries = 0;; tries++) {
+			uint32_t tag = SLAB_NEXT_TAG(HEAD_TAG(old));
+
+			SHMPRIM_LOOP_TICK();
+			if (tries == SLAB_RETRY_LIMIT) {
+				/* The chain stays off the list, unmarked for the next
+				 * reclaim, which takes its slots back as orphans. */
+				sp_cas_u32(lock, &me, 0, SP_RELEASE, SP_RELAXED);
+				if (out)
+					*out = r;
+				return SHMPRIM_ERR_CONTENDED;
+			}
+			store_link(&slab->meta[last], HEAD_INDEX(old));
+			if (sp_cas_weak_u64(free_head, &old, HEAD(tag, first), SP_RELEASE, SP_RELAXED))
+				break;
+		}
+	}
+	sp_cas_u32(lock, &me, 0, SP_RELEASE, SP_RELAXED);
+	if (out)
+		*out = r;
+	return r.corrupt ? SHMPRIM_ERR_CORRUPT : SHMPRIM_OK;
+}
+
+void shmprim_slab_raw_audit(shmprim_slab_raw *slab, shmprim_slab_audit_report *out)
+{
+	shmprim_slab_audit_report r;
+	uint32_t index, i, free_total = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.list_ok = true;
+	index = HEAD_INDEX(sp_load_acquire_u64(&slab->header->free_head));
+	while (index != SHMPRIM_SLAB_END) {
+		uint64_t w;
+
+		SHMPRIM_LOOP_TICK();
+		if (index >= slab->slot_count || r.on_free_list == slab->slot_count ||
+		    (w = sp_load_acquire_u64(&slab->meta[index].state_gen), !word_valid(w)) ||
+		    KIND_OF(w) != SHMPRIM_SLOT_FREE) {
+			r.list_ok = false; /* bad index, a cycle (more links than slots) or a busy slot */
+			break;
+		}
+		r.on_free_list++;
+		index = sp_load_relaxed_u32(&slab->meta[index].next_free);
+	}
+	for (i = 0; i < slab->slot_count; i++) {
+		uint64_t w = sp_load_acquire_u64(&slab->meta[i].state_gen);
+
+		SHMPRIM_LOOP_TICK();
+		switch (word_valid(w) ? KIND_OF(w) : 3u) {
+		case SHMPRIM_SLOT_FREE: free_total++; break;
+		case SHMPRIM_SLOT_ALLOCATED: r.allocated++; break;
+		case SHMPRIM_SLOT_IN_FLIGHT: r.in_flight++; break;
+		default: r.bad_state++; break;
+		}
+	}
+	r.free_off_list = free_total > r.on_free_list ? free_total - r.on_free_list : 0;
+	*out = r;
 }
 
 /* ---- region form: placement, then the raw form ---- */
@@ -483,4 +832,25 @@ uint32_t shmprim_slab_slot_count(const shmprim_slab *slab)
 uint32_t shmprim_slab_free_count_approx(shmprim_slab *slab)
 {
 	return shmprim_slab_raw_free_count_approx(&slab->raw);
+}
+
+shmprim_status shmprim_slab_set_owner(shmprim_slab *slab, uint32_t owner_id)
+{
+	return shmprim_slab_raw_set_owner(slab ? &slab->raw : NULL, owner_id);
+}
+
+shmprim_status shmprim_slab_adopt(shmprim_slab *slab, shmprim_slot_handle h)
+{
+	return shmprim_slab_raw_adopt(&slab->raw, h, NULL);
+}
+
+shmprim_status shmprim_slab_reclaim(shmprim_slab *slab, uint32_t dead_owner, uint32_t flags,
+                                    shmprim_reclaim_report *report)
+{
+	return shmprim_slab_raw_reclaim(slab ? &slab->raw : NULL, dead_owner, flags, report);
+}
+
+void shmprim_slab_audit(shmprim_slab *slab, shmprim_slab_audit_report *report)
+{
+	shmprim_slab_raw_audit(&slab->raw, report);
 }

@@ -24,6 +24,11 @@ const char *shmprim_status_str(shmprim_status status)
 	case SHMPRIM_ERR_GENERATION_MISMATCH: return "slot handle is stale: generation mismatch";
 	case SHMPRIM_ERR_INVALID_STATE: return "slot is not in the state this operation requires";
 	case SHMPRIM_ERR_NO_MEMORY: return "out of memory";
+	case SHMPRIM_ERR_SYSTEM: return "an OS call failed (see the errno kept with it)";
+	case SHMPRIM_ERR_NOT_SEALED: return "shared memory fd is not sealed against resizing (F_SEAL_SHRINK|F_SEAL_GROW)";
+	case SHMPRIM_ERR_TIMED_OUT: return "timed out";
+	case SHMPRIM_ERR_PEER_DEAD: return "the peer process has exited";
+	case SHMPRIM_ERR_INVALID_ARGUMENT: return "an argument is out of its documented range";
 	case SHMPRIM_STATUS_COUNT_: break;
 	}
 	return "unknown shmprim status";

@@ -7,8 +7,9 @@
 
 /* A libatomic lock cannot guard a word shared with another process: refuse
  * targets where either width is not always lock-free. */
-#if !defined(__GCC_ATOMIC_INT_LOCK_FREE) || __GCC_ATOMIC_INT_LOCK_FREE != 2 || \
-    !defined(__GCC_ATOMIC_LLONG_LOCK_FREE) || __GCC_ATOMIC_LLONG_LOCK_FREE != 2
+#if !defined(__GCC_ATOMIC_INT_LOCK_FREE) || !defined(__GCC_ATOMIC_LLONG_LOCK_FREE)
+#error "shmprim gcc backend: this compiler has no GCC __atomic builtins (choose another backend)"
+#elif __GCC_ATOMIC_INT_LOCK_FREE != 2 || __GCC_ATOMIC_LLONG_LOCK_FREE != 2
 #error "shmprim gcc backend: 32- and 64-bit __atomic operations are not always lock-free on this target"
 #endif
 

@@ -10,7 +10,15 @@
  *   header (384 bytes)
  *     line 0   immutable geometry, written once by init, validated by attach
  *     +128     producer line: head (u32, entries published so far)
+ *              +132 producer_pid (u32): pid the producer announced, 0 = none (a hint)
+ *              +192 producer_sleeping (u32): 1 while the producer may sleep on tail;
+ *                   the consumer clears it when it wakes the producer
  *     +256     consumer line: tail (u32, entries consumed so far)
+ *              +260 consumer_pid (u32), +320 consumer_sleeping (u32): the same
+ *                   for the consumer, which sleeps on head
+ *   The sleeping words sit 64 bytes away from head/tail: each side reads the
+ *   other's flag after every operation, and a line nobody writes in the hot
+ *   path stays shared in both caches.
  *   slots: capacity x slot_stride bytes, SHMPRIM_SLOT_ALIGN-aligned (the region
  *   form puts them right after the header). Slot i:
  *     +0 seq (u32): position+1 once the entry for that position is written
@@ -27,12 +35,26 @@
  *     line 0   immutable geometry
  *     +128     free_head (u64): low 32 bits slot index (SHMPRIM_SLAB_END = none),
  *              high 32 bits ABA tag, bumped by every push and pop
+ *     +136     free_waiters (u32): processes sleeping in a blocking alloc
+ *     +140     free_wake (u32): futex word, bumped by a free that wakes a sleeper
+ *              (both on free_head's line: a freer has just written it)
+ *     +144     reclaim_lock (u32): owner id of the process running a reclaim, 0 = none
  *   meta: slot_count x 64 bytes (one cache line per slot, so threads working on
  *         neighbouring slots never share a line). Slot meta:
  *     +0 state_gen (u64): low 32 bits state, high 32 bits generation, changed
- *        together by one CAS so a stale handle can never win a transition
+ *        together by one CAS so a stale handle can never win a transition.
+ *        state = kind (bits 0-1: FREE 0, ALLOCATED 1, IN_FLIGHT 2)
+ *              | FREEING (bit 2, FREE only: a free by `owner` is in progress)
+ *              | owner << 3 (owner id, 29 bits, 0 = anonymous): the process
+ *                that allocated the slot (or adopted or is freeing it),
+ *                recorded by the same CAS that takes or gives back the slot
+ *        (anonymous owners and finished frees leave the state word 0, 1 or 2)
  *     +8 next_free (u32): free-list link, kept out of the user's slot data
- *     +12 owner (u32): reserved, zero
+ *     +12 owner (u32): reserved, zero (the owner lives in state_gen)
+ *     +16 free_tag (u32): the free_head tag installed by the push that last
+ *        linked the slot (lets a reclaim tell recent pushes from orphans)
+ *     +20 reclaim_mark (u32): scratch for reclaim (the tag of its detach marks
+ *        the slots it found on the free list)
  *   data: slot_count x data_stride bytes (data_stride = slot_size rounded up to 8).
  *   The region form puts meta right after the header and data right after meta.
  */
@@ -60,6 +82,10 @@ extern "C" {
 #define SHMPRIM_SLAB_MAX_SLOT_SIZE (1u << 24)
 #define SHMPRIM_SLAB_META_STRIDE 64u
 #define SHMPRIM_SLAB_END 0xFFFFFFFFu
+#define SHMPRIM_SLAB_KIND_MASK 0x3u       /* state_gen: the slot state (FREE, ALLOCATED, IN_FLIGHT) */
+#define SHMPRIM_SLAB_FREEING 0x4u         /* state_gen: a free is in progress (FREE only) */
+#define SHMPRIM_SLAB_OWNER_SHIFT 3u       /* state_gen: owner id above the state bits */
+#define SHMPRIM_SLAB_OWNER_MAX 0x1FFFFFFFu /* owner ids are 1..this (0 = anonymous) */
 
 typedef struct shmprim_spsc_header {
 	/* line 0: immutable after init */
@@ -74,11 +100,17 @@ typedef struct shmprim_spsc_header {
 	uint32_t checksum;       /* 36: FNV-1a of bytes 0..35 */
 	uint8_t reserved0[88];   /* 40: zero */
 	/* producer line */
-	uint32_t head;           /* 128 */
-	uint8_t reserved1[124];
+	uint32_t head;              /* 128 */
+	uint32_t producer_pid;      /* 132 */
+	uint8_t reserved1[56];      /* 136: zero */
+	uint32_t producer_sleeping; /* 192 */
+	uint8_t reserved1b[60];     /* 196: zero */
 	/* consumer line */
-	uint32_t tail;           /* 256 */
-	uint8_t reserved2[124];
+	uint32_t tail;              /* 256 */
+	uint32_t consumer_pid;      /* 260 */
+	uint8_t reserved2[56];      /* 264: zero */
+	uint32_t consumer_sleeping; /* 320 */
+	uint8_t reserved2b[60];     /* 324: zero */
 } shmprim_spsc_header;
 
 typedef struct shmprim_slab_header {
@@ -96,14 +128,19 @@ typedef struct shmprim_slab_header {
 	uint32_t checksum;       /* 52: FNV-1a of bytes 0..51 */
 	uint8_t reserved0[72];   /* 56: zero */
 	uint64_t free_head;      /* 128 */
-	uint8_t reserved1[120];
+	uint32_t free_waiters;   /* 136 */
+	uint32_t free_wake;      /* 140 */
+	uint32_t reclaim_lock;   /* 144 */
+	uint8_t reserved1[108];  /* 148: zero */
 } shmprim_slab_header;
 
 typedef struct shmprim_slab_meta {
 	uint64_t state_gen;      /* 0 */
 	uint32_t next_free;      /* 8 */
 	uint32_t owner;          /* 12 */
-	uint8_t reserved[48];    /* 16 */
+	uint32_t free_tag;       /* 16 */
+	uint32_t reclaim_mark;   /* 20 */
+	uint8_t reserved[40];    /* 24: zero */
 } shmprim_slab_meta;
 
 #define SHMPRIM_SPSC_HEADER_SIZE 384u
@@ -119,13 +156,23 @@ SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, slots_bytes) == 24, spsc_slo
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, checksum) == SHMPRIM_SPSC_CHECKSUM_SPAN, spsc_checksum_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, head) == 128, spsc_head_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, tail) == 256, spsc_tail_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, producer_pid) == 132, spsc_producer_pid_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, producer_sleeping) == 192, spsc_producer_sleeping_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, consumer_pid) == 260, spsc_consumer_pid_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, consumer_sleeping) == 320, spsc_consumer_sleeping_off);
 SHMPRIM_STATIC_ASSERT(sizeof(shmprim_slab_header) == SHMPRIM_SLAB_HEADER_SIZE, slab_header_size);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, meta_bytes) == 24, slab_meta_bytes_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, data_bytes) == 32, slab_data_bytes_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, checksum) == SHMPRIM_SLAB_CHECKSUM_SPAN, slab_checksum_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, free_head) == 128, slab_free_head_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, free_waiters) == 136, slab_free_waiters_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, free_wake) == 140, slab_free_wake_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, reclaim_lock) == 144, slab_reclaim_lock_off);
 SHMPRIM_STATIC_ASSERT(sizeof(shmprim_slab_meta) == SHMPRIM_SLAB_META_STRIDE, slab_meta_size);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, next_free) == 8, slab_next_free_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, owner) == 12, slab_owner_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, free_tag) == 16, slab_free_tag_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, reclaim_mark) == 20, slab_reclaim_mark_off);
 
 #ifdef __cplusplus
 }

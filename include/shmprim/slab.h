@@ -12,6 +12,30 @@
  * Raw form (shmprim_slab_raw_*): header, meta array and data array are caller
  * pointers. Region form (shmprim_slab_*): all three sit together in a region
  * at an offset; it delegates to the raw form.
+ *
+ * Crash recovery. Each handle carries an owner id (set_owner; 0 = anonymous,
+ * the default). The CAS that takes a slot (allocation) records it in the
+ * slot's state word, and so does the CAS that starts a free (FREE|FREEING|id,
+ * finished back to FREE once the slot is on the list again): ownership never
+ * lags a state change. reclaim(dead) then returns to the free list:
+ *   - every ALLOCATED slot owned by dead, and every slot dead was freeing;
+ *   - IN_FLIGHT slots owned by dead only with SHMPRIM_RECLAIM_IN_FLIGHT (an
+ *     in-flight handle normally belongs to whoever receives it: pass the flag
+ *     once no live process holds or will receive the dead one's handles, or
+ *     have receivers call adopt());
+ *   - every slot that any process took off the list and died before
+ *     allocating (found by a scan: free, not on the list, not pushed since
+ *     the reclaim began). A live allocator caught in that window by a
+ *     reclaim loses the slot and simply retries.
+ * A slot whose free is still in progress in another process is left alone and
+ * counted in `busy`; a later reclaim collects it if that process dies too.
+ * Anonymous owners cannot be reclaimed by owner: set an id (e.g. the pid) in
+ * every process that may die, including forked children, which otherwise
+ * keep their parent's.
+ *
+ * Bounds: every call makes at most SHMPRIM_SLAB_RETRY_LIMIT attempts per
+ * retry loop (then CONTENDED) and walks at most slot_count list links, so
+ * a peer rewriting shared words can slow a call down but never hang it.
  */
 #ifndef SHMPRIM_SLAB_H
 #define SHMPRIM_SLAB_H
@@ -48,12 +72,16 @@ typedef enum shmprim_alloc_result {
 /* What a refused slot operation saw. For SHMPRIM_ERR_INVALID_INDEX: expected =
  * slot count, actual = handle index. GENERATION_MISMATCH: expected = handle's
  * generation, actual = slot's. INVALID_STATE: expected = the state the call
- * needs, actual = the slot's (any value, as read). Otherwise both 0. */
+ * needs, actual = the slot's state (a free in progress reads as FREE; a word
+ * that holds no valid state is reported as read). Otherwise both 0. */
 typedef struct shmprim_slot_error {
 	shmprim_status code;
 	uint32_t expected;
 	uint32_t actual;
 } shmprim_slot_error;
+
+/* CAS retries per loop before a call gives up with CONTENDED. */
+#define SHMPRIM_SLAB_RETRY_LIMIT 100000u
 
 typedef struct shmprim_slab_raw {
 	shmprim_slab_header *header;
@@ -62,7 +90,32 @@ typedef struct shmprim_slab_raw {
 	uint32_t slot_count;
 	uint32_t slot_size;
 	uint32_t data_stride;
+	uint32_t owner_id;        /* recorded in the slots this handle takes; 0 = anonymous */
 } shmprim_slab_raw;
+
+/* reclaim flags */
+#define SHMPRIM_RECLAIM_IN_FLIGHT 1u /* also return IN_FLIGHT slots owned by the dead process */
+
+/* What a reclaim did. */
+typedef struct shmprim_reclaim_report {
+	uint32_t reclaimed;  /* slots returned to the free list (all kinds below) */
+	uint32_t allocated;  /* of those: ALLOCATED (or IN_FLIGHT with the flag) slots owned by the dead id */
+	uint32_t freeing;    /* of those: slots the dead id was freeing */
+	uint32_t orphans;    /* of those: free slots off the list that a dead allocator had taken */
+	uint32_t busy;       /* free slots another live process is still freeing (left alone) */
+	uint32_t corrupt;    /* slots or links that failed validation (left alone, or cut out of the list) */
+} shmprim_reclaim_report;
+
+/* A census of the slab (exact only when nobody is using it). */
+typedef struct shmprim_slab_audit_report {
+	uint32_t on_free_list;   /* links walked from free_head before END (or a cut) */
+	uint32_t free_off_list;  /* FREE slots not on the list: leaked unless an operation is in progress */
+	uint32_t allocated;
+	uint32_t in_flight;
+	uint32_t bad_state;      /* state word holds no valid state */
+	bool list_ok;            /* list ends in END within slot_count links, no cycle, no out-of-range index,
+	                            every listed slot FREE */
+} shmprim_slab_audit_report;
 
 typedef struct shmprim_slab {
 	shmprim_slab_raw raw;
@@ -92,6 +145,25 @@ SHMPRIM_API shmprim_status shmprim_slab_raw_free_allocated(shmprim_slab_raw *sla
                                                            shmprim_slot_error *err);
 SHMPRIM_API void *shmprim_slab_raw_slot_data(shmprim_slab_raw *slab, shmprim_slot_handle h);
 SHMPRIM_API uint32_t shmprim_slab_raw_free_count_approx(shmprim_slab_raw *slab);
+/* Owner id (1..SHMPRIM_SLAB_OWNER_MAX, or 0 for anonymous) recorded by this handle's
+ * allocations, frees and adoptions; INVALID_ARGUMENT otherwise. A forked child that
+ * inherits a handle keeps the parent's id until it sets its own. Also the id a reclaim
+ * made through this handle locks with (a reclaim needs one). */
+SHMPRIM_API shmprim_status shmprim_slab_raw_set_owner(shmprim_slab_raw *slab, uint32_t owner_id);
+/* The receiver of an IN_FLIGHT handle takes responsibility for it: reclaim of its own
+ * id will return the slot. Same errors as mark_in_flight. */
+SHMPRIM_API shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handle h,
+                                                  shmprim_slot_error *err);
+/* Returns to the free list the slots that dead_owner held or was taking or giving
+ * back (see the top of this file). Call once dead_owner is known to be dead (e.g.
+ * its pidfd said so) and before its id can be reused. One reclaim runs at a time:
+ * CONTENDED if another live process is reclaiming (a reclaim whose process died is
+ * taken over when dead_owner is that process). While it runs, allocations may see an
+ * empty free list (WOULD_BLOCK). INVALID_ARGUMENT for owner 0 or above OWNER_MAX. */
+SHMPRIM_API shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead_owner, uint32_t flags,
+                                                    shmprim_reclaim_report *report);
+/* Walks the free list and reads every slot's state; writes nothing. */
+SHMPRIM_API void shmprim_slab_raw_audit(shmprim_slab_raw *slab, shmprim_slab_audit_report *report);
 
 /* ---- region form ---- */
 SHMPRIM_API shmprim_status shmprim_slab_init(shmprim_slab *slab, shmprim_region region, size_t offset,
@@ -114,6 +186,11 @@ SHMPRIM_API uint32_t shmprim_slab_slot_size(const shmprim_slab *slab);
 SHMPRIM_API uint32_t shmprim_slab_slot_count(const shmprim_slab *slab);
 /* Walks the free list (at most slot_count steps): exact only when no one else is using the slab. */
 SHMPRIM_API uint32_t shmprim_slab_free_count_approx(shmprim_slab *slab);
+SHMPRIM_API shmprim_status shmprim_slab_set_owner(shmprim_slab *slab, uint32_t owner_id);
+SHMPRIM_API shmprim_status shmprim_slab_adopt(shmprim_slab *slab, shmprim_slot_handle h);
+SHMPRIM_API shmprim_status shmprim_slab_reclaim(shmprim_slab *slab, uint32_t dead_owner, uint32_t flags,
+                                                shmprim_reclaim_report *report);
+SHMPRIM_API void shmprim_slab_audit(shmprim_slab *slab, shmprim_slab_audit_report *report);
 
 #ifdef __cplusplus
 }

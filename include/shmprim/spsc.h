@@ -126,6 +126,96 @@ SHMPRIM_API bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *consumer)
 /* Approximate: entries published and not yet popped, as last seen. */
 SHMPRIM_API uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *consumer);
 
+/* ---- batches ----
+ * entries: n entries of entry_size bytes each, back to back in the caller's
+ * memory. Bulk moves all n or none; burst moves as many as it can (0..n).
+ * Each returns the count moved; the whole batch costs one call, one index
+ * store and (push) at most one reload of the consumer's index.
+ * *result (may be NULL): SHMPRIM_PUSH_OK if all n were pushed, WOULD_BLOCK if
+ * fewer (not enough room), CORRUPT if the consumer's index is impossible (then
+ * nothing was pushed). */
+SHMPRIM_API uint32_t shmprim_spsc_push_bulk(shmprim_spsc_producer *producer, const void *entries, uint32_t n,
+                                            shmprim_push_result *result);
+SHMPRIM_API uint32_t shmprim_spsc_push_burst(shmprim_spsc_producer *producer, const void *entries, uint32_t n,
+                                             shmprim_push_result *result);
+SHMPRIM_API uint32_t shmprim_spsc_pop_bulk(shmprim_spsc_consumer *consumer, void *entries_out, uint32_t n);
+SHMPRIM_API uint32_t shmprim_spsc_pop_burst(shmprim_spsc_consumer *consumer, void *entries_out, uint32_t n);
+
+/* ---- zero-copy ----
+ * Producer: k = reserve(n) finds up to n free slots (0..n, *result as for
+ * push_burst) without publishing anything; write entry i < k in place at
+ * shmprim_spsc_reserved_entry(producer, i); commit(m) publishes the first m of
+ * them, in order. m must not exceed k: commit never publishes past the free
+ * space the producer knows of, and returns the count it published.
+ * Consumer: k = peek(n) finds up to n published entries (0..n); read entry
+ * i < k in place at shmprim_spsc_peeked_entry(consumer, i); release(m) hands
+ * the first m slots back to the producer (only slots that peek would still
+ * report; returns the count released). Until commit / release, nothing
+ * changes for the other side, so reserve and peek may be repeated. */
+SHMPRIM_API uint32_t shmprim_spsc_reserve(shmprim_spsc_producer *producer, uint32_t n, shmprim_push_result *result);
+SHMPRIM_API uint32_t shmprim_spsc_commit(shmprim_spsc_producer *producer, uint32_t n);
+SHMPRIM_API uint32_t shmprim_spsc_peek(shmprim_spsc_consumer *consumer, uint32_t n);
+SHMPRIM_API uint32_t shmprim_spsc_release(shmprim_spsc_consumer *consumer, uint32_t n);
+
+/* Entry i of the current reservation / peek: plain pointer arithmetic on the
+ * private handle (no shared word is read), so it inlines. Entries are
+ * SHMPRIM_SLOT_ALIGN-aligned; only i < the count reserve/peek returned is valid. */
+static inline void *shmprim_spsc_reserved_entry(const shmprim_spsc_producer *producer, uint32_t i)
+{
+	return producer->slots + (size_t)((producer->local_head + i) & producer->mask) * producer->slot_stride +
+	       SHMPRIM_SPSC_SLOT_OVERHEAD;
+}
+
+static inline const void *shmprim_spsc_peeked_entry(const shmprim_spsc_consumer *consumer, uint32_t i)
+{
+	return consumer->slots + (size_t)((consumer->local_tail + i) & consumer->mask) * consumer->slot_stride +
+	       SHMPRIM_SPSC_SLOT_OVERHEAD;
+}
+
+/* ---- typed wrappers ----
+ * SHMPRIM_SPSC_TYPED(name, type) defines static inline name_push, name_pop,
+ * name_push_burst and name_pop_burst for a ring whose entry_size is
+ * sizeof(type) (alignof(type) must be <= SHMPRIM_SLOT_ALIGN). The bursts go
+ * through reserve/commit and peek/release, so each entry is moved by a plain
+ * typed assignment in the caller's code, with one library call per side per
+ * batch. A handle whose entry_size is not sizeof(type) moves nothing: push
+ * returns SHMPRIM_PUSH_CORRUPT, pop false, bursts 0. */
+#define SHMPRIM_SPSC_TYPED(name, type)                                                                  \
+	static inline shmprim_push_result name##_push(shmprim_spsc_producer *producer, const type *entry) \
+	{                                                                                                \
+		if (producer->entry_size != sizeof(type))                                                \
+			return SHMPRIM_PUSH_CORRUPT;                                                     \
+		return shmprim_spsc_push(producer, entry);                                               \
+	}                                                                                                \
+	static inline bool name##_pop(shmprim_spsc_consumer *consumer, type *entry_out)                  \
+	{                                                                                                \
+		if (consumer->entry_size != sizeof(type))                                                \
+			return false;                                                                    \
+		return shmprim_spsc_pop(consumer, entry_out);                                            \
+	}                                                                                                \
+	static inline uint32_t name##_push_burst(shmprim_spsc_producer *producer, const type *entries,   \
+	                                         uint32_t n)                                             \
+	{                                                                                                \
+		uint32_t k, i;                                                                           \
+		if (producer->entry_size != sizeof(type))                                                \
+			return 0;                                                                        \
+		k = shmprim_spsc_reserve(producer, n, NULL);                                             \
+		for (i = 0; i < k; i++)                                                                  \
+			*(type *)shmprim_spsc_reserved_entry(producer, i) = entries[i];                  \
+		return shmprim_spsc_commit(producer, k);                                                 \
+	}                                                                                                \
+	static inline uint32_t name##_pop_burst(shmprim_spsc_consumer *consumer, type *entries_out,      \
+	                                        uint32_t n)                                              \
+	{                                                                                                \
+		uint32_t k, i;                                                                           \
+		if (consumer->entry_size != sizeof(type))                                                \
+			return 0;                                                                        \
+		k = shmprim_spsc_peek(consumer, n);                                                      \
+		for (i = 0; i < k; i++)                                                                  \
+			entries_out[i] = *(const type *)shmprim_spsc_peeked_entry(consumer, i);          \
+		return shmprim_spsc_release(consumer, k);                                                \
+	}
+
 #ifdef __cplusplus
 }
 #endif

@@ -35,6 +35,11 @@ typedef enum shmprim_status {
 	SHMPRIM_ERR_GENERATION_MISMATCH,/* slot handle is stale: the slot has been reallocated */
 	SHMPRIM_ERR_INVALID_STATE,      /* slot is not in the state the call requires */
 	SHMPRIM_ERR_NO_MEMORY,          /* allocation failed */
+	SHMPRIM_ERR_SYSTEM,             /* an OS call failed; its errno is kept (errno, and shmprim_shm.sys_errno) */
+	SHMPRIM_ERR_NOT_SEALED,         /* a memfd lacks the size seals (F_SEAL_SHRINK|F_SEAL_GROW) */
+	SHMPRIM_ERR_TIMED_OUT,          /* a blocking call's timeout expired; nothing was done */
+	SHMPRIM_ERR_PEER_DEAD,          /* the watched peer process has exited */
+	SHMPRIM_ERR_INVALID_ARGUMENT,   /* an argument is out of its documented range */
 	SHMPRIM_STATUS_COUNT_           /* not a status: number of codes */
 } shmprim_status;
 

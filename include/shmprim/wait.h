@@ -1,0 +1,100 @@
+/*
+ * Blocking on top of the non-blocking ring and slab (Linux futexes, shared:
+ * not FUTEX_PRIVATE, so the two sides may be different processes).
+ *
+ * A waiter spins a little, then announces itself (a sleeping flag in the
+ * ring, a waiter count in the slab), re-checks, and sleeps on the word the
+ * other side changes: the consumer on head, the producer on tail, allocators
+ * on the slab's free_wake. The other side's notify looks at the flag after a
+ * full fence and makes a wake syscall only when someone may be asleep, so two
+ * busy sides never enter the kernel. Both sides must use the notifying calls
+ * (push_wait/pop_wait, or the plain calls followed by notify_*) whenever the
+ * other side may block.
+ *
+ * Every wait takes a timeout (there is no infinite wait) and may watch a peer
+ * process: while asleep it checks the peer at least every check_ns, and
+ * returns SHMPRIM_ERR_PEER_DEAD once the peer has exited and nothing is left
+ * to take (a consumer first drains what a dead producer published).
+ *
+ * The words involved live in shared memory and are only hints: a peer that
+ * forges them can cause extra wake syscalls or make a waiter sleep until its
+ * next check (at most check_ns, or the timeout), never a wrong result.
+ *
+ * Returns: SHMPRIM_OK; SHMPRIM_ERR_TIMED_OUT (nothing done); SHMPRIM_ERR_PEER_DEAD;
+ * SHMPRIM_ERR_CORRUPT (the ring or slab reported corruption); SHMPRIM_ERR_SYSTEM
+ * (an unexpected futex/poll error, errno kept).
+ */
+#ifndef SHMPRIM_WAIT_H
+#define SHMPRIM_WAIT_H
+
+#include <stdint.h>
+#include <shmprim/slab.h>
+#include <shmprim/spsc.h>
+#include <shmprim/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A process to watch. Uses a pidfd (Linux 5.3+), which cannot be fooled by
+ * pid reuse once opened; where pidfds are refused it falls back to kill(pid, 0)
+ * plus /proc/<pid>/stat (a zombie counts as dead), which can be. */
+typedef struct shmprim_peer {
+	int pid;
+	int pidfd;   /* -1 when using the fallback */
+} shmprim_peer;
+
+/* SHMPRIM_ERR_PEER_DEAD if pid is already gone, SHMPRIM_ERR_INVALID_ARGUMENT for pid <= 0. */
+SHMPRIM_API shmprim_status shmprim_peer_watch(shmprim_peer *peer, int pid);
+/* SHMPRIM_OK while it runs, SHMPRIM_ERR_PEER_DEAD once it has exited (zombie included). */
+SHMPRIM_API shmprim_status shmprim_peer_check(const shmprim_peer *peer);
+SHMPRIM_API void shmprim_peer_close(shmprim_peer *peer);
+
+#define SHMPRIM_WAIT_DEFAULT_SPIN 256u             /* tries before the first sleep */
+#define SHMPRIM_WAIT_DEFAULT_CHECK_NS 20000000ull  /* 20 ms between peer checks */
+
+typedef struct shmprim_wait_opts {
+	const shmprim_peer *peer; /* NULL: no liveness check */
+	uint32_t spin;            /* tries (with a pause) before sleeping */
+	uint64_t check_ns;        /* longest sleep between checks of peer and state; 0: default */
+} shmprim_wait_opts;
+
+/* opts may be NULL: defaults, no peer. timeout_ns is for the whole call; 0 tries once. */
+
+/* ---- ring ---- */
+SHMPRIM_API shmprim_status shmprim_spsc_push_wait(shmprim_spsc_producer *producer, const void *entry,
+                                                  uint64_t timeout_ns, const shmprim_wait_opts *opts);
+SHMPRIM_API shmprim_status shmprim_spsc_pop_wait(shmprim_spsc_consumer *consumer, void *entry_out,
+                                                 uint64_t timeout_ns, const shmprim_wait_opts *opts);
+/* Wait until an entry can be pushed / popped without doing it (for batch calls). */
+SHMPRIM_API shmprim_status shmprim_spsc_wait_writable(shmprim_spsc_producer *producer, uint64_t timeout_ns,
+                                                      const shmprim_wait_opts *opts);
+SHMPRIM_API shmprim_status shmprim_spsc_wait_readable(shmprim_spsc_consumer *consumer, uint64_t timeout_ns,
+                                                      const shmprim_wait_opts *opts);
+/* After plain (non-waiting) pushes / pops: wake the other side if it may be asleep. */
+SHMPRIM_API void shmprim_spsc_notify_consumer(shmprim_spsc_producer *producer);
+SHMPRIM_API void shmprim_spsc_notify_producer(shmprim_spsc_consumer *consumer);
+/* Publish this process's pid in the ring (a hint for the other side's peer watch),
+ * and read the other side's (0 = none announced). */
+SHMPRIM_API void shmprim_spsc_announce_producer(shmprim_spsc_producer *producer);
+SHMPRIM_API void shmprim_spsc_announce_consumer(shmprim_spsc_consumer *consumer);
+SHMPRIM_API int shmprim_spsc_producer_pid(const shmprim_spsc_consumer *consumer);
+SHMPRIM_API int shmprim_spsc_consumer_pid(const shmprim_spsc_producer *producer);
+
+/* ---- slab ---- */
+/* try_alloc until a slot is free. CONTENDED from try_alloc is retried within the timeout. */
+SHMPRIM_API shmprim_status shmprim_slab_raw_alloc_wait(shmprim_slab_raw *slab, shmprim_slot_handle *out,
+                                                       uint64_t timeout_ns, const shmprim_wait_opts *opts);
+/* After frees (or a reclaim): wake one sleeping allocator per call if any may be asleep. */
+SHMPRIM_API void shmprim_slab_raw_notify(shmprim_slab_raw *slab);
+SHMPRIM_API shmprim_status shmprim_slab_alloc_wait(shmprim_slab *slab, shmprim_slot_handle *out,
+                                                   uint64_t timeout_ns, const shmprim_wait_opts *opts);
+SHMPRIM_API void shmprim_slab_notify(shmprim_slab *slab);
+/* shmprim_slab_free, then notify. */
+SHMPRIM_API shmprim_status shmprim_slab_free_notify(shmprim_slab *slab, shmprim_slot_handle h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

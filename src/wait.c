@@ -1,0 +1,484 @@
+/*
+ * Blocking layer (include/shmprim/wait.h): spin, then sleep on a shared futex.
+ *
+ * Lost-wake argument (ring; the slab's waiter count works the same way):
+ *   waiter:  seen = load(word); flag = 1; fence(seq_cst); re-check; futex_wait(word, seen)
+ *   other:   publish (store to word); fence(seq_cst); if flag: clear it, futex_wake(word)
+ * The two fences order each side's store before its load, so either the
+ * re-check sees the publication or the other side sees the flag. In the
+ * second case the word changed before the wake, and the kernel compares it
+ * with `seen` under the futex lock: the waiter does not sleep, or is queued
+ * before the wake and woken by it.
+ * Everything read here from shared memory is a hint; the ring or slab call
+ * made after every wake is what decides.
+ */
+#define _GNU_SOURCE
+
+#include <shmprim/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../backends/shmprim_atomic.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same number on every architecture */
+#endif
+
+/* A sleep longer than this is split, so timespec fits a 32-bit time_t. */
+#define MAX_SLICE_NS 3600000000000ull
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* 0 after a wake, a changed word, a timeout or a signal; -1 (errno set) otherwise. */
+static int futex_wait(uint32_t *word, uint32_t expected, uint64_t ns)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ns / 1000000000ull);
+	ts.tv_nsec = (long)(ns % 1000000000ull);
+	if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, NULL, 0) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == ETIMEDOUT || errno == EINTR)
+		return 0;
+	return -1;
+}
+
+static void futex_wake(uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* ---- peers ---- */
+
+shmprim_status shmprim_peer_watch(shmprim_peer *peer, int pid)
+{
+	long fd;
+
+	if (!peer)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	peer->pid = pid;
+	peer->pidfd = -1;
+	if (pid <= 0)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	fd = syscall(SYS_pidfd_open, (pid_t)pid, 0); /* pidfds are always close-on-exec */
+	if (fd >= 0) {
+		peer->pidfd = (int)fd;
+	} else if (errno == ESRCH) {
+		return SHMPRIM_ERR_PEER_DEAD;
+	} else if (errno != ENOSYS && errno != EPERM && errno != EINVAL) {
+		return SHMPRIM_ERR_SYSTEM;
+	}
+	return shmprim_peer_check(peer);
+}
+
+/* Fallback: 1 if /proc says zombie or dead (or the pid is gone). */
+static int proc_says_dead(int pid)
+{
+	char path[64], buf[256];
+	const char *close_paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')'); /* the command name may hold anything */
+	if (!close_paren || close_paren[1] != ' ')
+		return 0;
+	return close_paren[2] == 'Z' || close_paren[2] == 'X';
+}
+
+shmprim_status shmprim_peer_check(const shmprim_peer *peer)
+{
+	if (!peer)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (peer->pidfd >= 0) {
+		struct pollfd p;
+		int r;
+
+		p.fd = peer->pidfd;
+		p.events = POLLIN;
+		p.revents = 0;
+		r = poll(&p, 1, 0);
+		if (r > 0)
+			return SHMPRIM_ERR_PEER_DEAD; /* readable = exited */
+		if (r == 0 || errno == EINTR)
+			return SHMPRIM_OK;
+		return SHMPRIM_ERR_SYSTEM;
+	}
+	if (peer->pid <= 0)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	if (kill(peer->pid, 0) != 0 && errno == ESRCH)
+		return SHMPRIM_ERR_PEER_DEAD;
+	return proc_says_dead(peer->pid) ? SHMPRIM_ERR_PEER_DEAD : SHMPRIM_OK;
+}
+
+void shmprim_peer_close(shmprim_peer *peer)
+{
+	if (!peer)
+		return;
+	if (peer->pidfd >= 0)
+		close(peer->pidfd);
+	peer->pidfd = -1;
+	peer->pid = 0;
+}
+
+/* ---- the wait loop ---- */
+
+/* What to sleep on: a flag the other side clears when it wakes us (ring),
+ * or a count of sleepers (slab). */
+struct sleeper {
+	uint32_t *word;
+	uint32_t *flag;
+	uint32_t *count;
+};
+
+/* One attempt: 1 = finished with *st, 0 = would block. */
+typedef int (*attempt_fn)(void *ctx, shmprim_status *st);
+
+static void announce(const struct sleeper *s)
+{
+	if (s->flag)
+		sp_store_relaxed_u32(s->flag, 1);
+	else
+		sp_fetch_add_u32(s->count, 1, SP_SEQ_CST);
+	sp_fence(SP_SEQ_CST);
+}
+
+static void withdraw(const struct sleeper *s)
+{
+	if (s->flag)
+		sp_store_relaxed_u32(s->flag, 0);
+	else
+		sp_fetch_add_u32(s->count, UINT32_MAX, SP_RELAXED); /* -1 */
+}
+
+static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleeper *s, uint64_t timeout_ns,
+                               const shmprim_wait_opts *opts)
+{
+	const shmprim_peer *peer = opts ? opts->peer : NULL;
+	uint32_t spin = opts ? opts->spin : SHMPRIM_WAIT_DEFAULT_SPIN;
+	uint64_t check = opts && opts->check_ns ? opts->check_ns : SHMPRIM_WAIT_DEFAULT_CHECK_NS;
+	uint64_t deadline, start;
+	shmprim_status st;
+	uint32_t i;
+
+	if (attempt(ctx, &st))
+		return st;
+	if (timeout_ns == 0)
+		return SHMPRIM_ERR_TIMED_OUT;
+	start = now_ns();
+	deadline = timeout_ns > UINT64_MAX - start ? UINT64_MAX : start + timeout_ns;
+	if (check > MAX_SLICE_NS)
+		check = MAX_SLICE_NS;
+	for (i = 0; i < spin; i++) {
+		sp_spin_hint();
+		if (attempt(ctx, &st))
+			return st;
+	}
+	for (;;) {
+		uint32_t seen = sp_load_acquire_u32(s->word);
+		uint64_t now, slice;
+		int r;
+
+		announce(s);
+		if (attempt(ctx, &st)) {
+			withdraw(s);
+			return st;
+		}
+		now = now_ns();
+		if (now >= deadline) {
+			withdraw(s);
+			return SHMPRIM_ERR_TIMED_OUT;
+		}
+		slice = deadline - now < check ? deadline - now : check;
+		r = futex_wait(s->word, seen, slice);
+		withdraw(s);
+		if (r != 0)
+			return SHMPRIM_ERR_SYSTEM;
+		if (attempt(ctx, &st))
+			return st;
+		if (peer) {
+			st = shmprim_peer_check(peer);
+			if (st != SHMPRIM_OK) {
+				/* Take what the peer left before reporting it gone. */
+				if (st == SHMPRIM_ERR_PEER_DEAD && attempt(ctx, &st))
+					return st;
+				return st;
+			}
+		}
+	}
+}
+
+/* ---- ring ---- */
+
+static shmprim_spsc_header *ring_of_producer(const shmprim_spsc_producer *p)
+{
+	return (shmprim_spsc_header *)((unsigned char *)p->head - offsetof(shmprim_spsc_header, head));
+}
+
+static shmprim_spsc_header *ring_of_consumer(const shmprim_spsc_consumer *c)
+{
+	return (shmprim_spsc_header *)((unsigned char *)c->tail - offsetof(shmprim_spsc_header, tail));
+}
+
+static void wake_if_sleeping(uint32_t *flag, uint32_t *word)
+{
+	sp_fence(SP_SEQ_CST);
+	/* Plain load first: no write (and no line transfer) while nobody sleeps. */
+	if (sp_load_relaxed_u32(flag) != 0 && sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
+		futex_wake(word);
+}
+
+void shmprim_spsc_notify_consumer(shmprim_spsc_producer *p)
+{
+	wake_if_sleeping(&ring_of_producer(p)->consumer_sleeping, p->head);
+}
+
+void shmprim_spsc_notify_producer(shmprim_spsc_consumer *c)
+{
+	wake_if_sleeping(&ring_of_consumer(c)->producer_sleeping, c->tail);
+}
+
+struct push_ctx {
+	shmprim_spsc_producer *p;
+	const void *entry;
+};
+
+static int attempt_push(void *ctx, shmprim_status *st)
+{
+	struct push_ctx *x = (struct push_ctx *)ctx;
+
+	switch (shmprim_spsc_push(x->p, x->entry)) {
+	case SHMPRIM_PUSH_OK:
+		shmprim_spsc_notify_consumer(x->p);
+		*st = SHMPRIM_OK;
+		return 1;
+	case SHMPRIM_PUSH_WOULD_BLOCK:
+		return 0;
+	default:
+		*st = SHMPRIM_ERR_CORRUPT;
+		return 1;
+	}
+}
+
+static void producer_sleeper(shmprim_spsc_producer *p, struct sleeper *s)
+{
+	s->word = (uint32_t *)p->tail;
+	s->flag = &ring_of_producer(p)->producer_sleeping;
+	s->count = NULL;
+}
+
+static void consumer_sleeper(shmprim_spsc_consumer *c, struct sleeper *s)
+{
+	s->word = (uint32_t *)c->head;
+	s->flag = &ring_of_consumer(c)->consumer_sleeping;
+	s->count = NULL;
+}
+
+shmprim_status shmprim_spsc_push_wait(shmprim_spsc_producer *p, const void *entry, uint64_t timeout_ns,
+                                      const shmprim_wait_opts *opts)
+{
+	struct push_ctx x;
+	struct sleeper s;
+
+	if (!p || !entry)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	x.p = p;
+	x.entry = entry;
+	producer_sleeper(p, &s);
+	return wait_for(attempt_push, &x, &s, timeout_ns, opts);
+}
+
+struct pop_ctx {
+	shmprim_spsc_consumer *c;
+	void *out;
+};
+
+static int attempt_pop(void *ctx, shmprim_status *st)
+{
+	struct pop_ctx *x = (struct pop_ctx *)ctx;
+
+	if (!shmprim_spsc_pop(x->c, x->out))
+		return 0;
+	shmprim_spsc_notify_producer(x->c);
+	*st = SHMPRIM_OK;
+	return 1;
+}
+
+shmprim_status shmprim_spsc_pop_wait(shmprim_spsc_consumer *c, void *entry_out, uint64_t timeout_ns,
+                                     const shmprim_wait_opts *opts)
+{
+	struct pop_ctx x;
+	struct sleeper s;
+
+	if (!c || !entry_out)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	x.c = c;
+	x.out = entry_out;
+	consumer_sleeper(c, &s);
+	return wait_for(attempt_pop, &x, &s, timeout_ns, opts);
+}
+
+static int attempt_writable(void *ctx, shmprim_status *st)
+{
+	shmprim_spsc_producer *p = (shmprim_spsc_producer *)ctx;
+	uint32_t tail = sp_load_acquire_u32(p->tail);
+	uint32_t used = p->local_head - tail;
+
+	if (used > p->capacity) {
+		*st = SHMPRIM_ERR_CORRUPT;
+		return 1;
+	}
+	if (used == p->capacity)
+		return 0;
+	p->cached_tail = tail;
+	*st = SHMPRIM_OK;
+	return 1;
+}
+
+shmprim_status shmprim_spsc_wait_writable(shmprim_spsc_producer *p, uint64_t timeout_ns,
+                                          const shmprim_wait_opts *opts)
+{
+	struct sleeper s;
+
+	if (!p)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	producer_sleeper(p, &s);
+	return wait_for(attempt_writable, p, &s, timeout_ns, opts);
+}
+
+static int attempt_readable(void *ctx, shmprim_status *st)
+{
+	if (shmprim_spsc_consumer_is_empty((shmprim_spsc_consumer *)ctx))
+		return 0;
+	*st = SHMPRIM_OK;
+	return 1;
+}
+
+shmprim_status shmprim_spsc_wait_readable(shmprim_spsc_consumer *c, uint64_t timeout_ns,
+                                          const shmprim_wait_opts *opts)
+{
+	struct sleeper s;
+
+	if (!c)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	consumer_sleeper(c, &s);
+	return wait_for(attempt_readable, c, &s, timeout_ns, opts);
+}
+
+void shmprim_spsc_announce_producer(shmprim_spsc_producer *p)
+{
+	sp_store_release_u32(&ring_of_producer(p)->producer_pid, (uint32_t)getpid());
+}
+
+void shmprim_spsc_announce_consumer(shmprim_spsc_consumer *c)
+{
+	sp_store_release_u32(&ring_of_consumer(c)->consumer_pid, (uint32_t)getpid());
+}
+
+/* A pid that does not fit a pid_t reads as "none": it is only a hint. */
+static int pid_hint(uint32_t v)
+{
+	return v <= (uint32_t)INT_MAX ? (int)v : 0;
+}
+
+int shmprim_spsc_producer_pid(const shmprim_spsc_consumer *c)
+{
+	return pid_hint(sp_load_acquire_u32(&ring_of_consumer(c)->producer_pid));
+}
+
+int shmprim_spsc_consumer_pid(const shmprim_spsc_producer *p)
+{
+	return pid_hint(sp_load_acquire_u32(&ring_of_producer(p)->consumer_pid));
+}
+
+/* ---- slab ---- */
+
+struct alloc_ctx {
+	shmprim_slab_raw *slab;
+	shmprim_slot_handle *out;
+};
+
+static int attempt_alloc(void *ctx, shmprim_status *st)
+{
+	struct alloc_ctx *x = (struct alloc_ctx *)ctx;
+
+	switch (shmprim_slab_raw_try_alloc(x->slab, x->out)) {
+	case SHMPRIM_ALLOC_OK:
+		*st = SHMPRIM_OK;
+		return 1;
+	case SHMPRIM_ALLOC_CORRUPT:
+		*st = SHMPRIM_ERR_CORRUPT;
+		return 1;
+	default: /* WOULD_BLOCK, or CONTENDED: try again after a while */
+		return 0;
+	}
+}
+
+shmprim_status shmprim_slab_raw_alloc_wait(shmprim_slab_raw *slab, shmprim_slot_handle *out, uint64_t timeout_ns,
+                                           const shmprim_wait_opts *opts)
+{
+	struct alloc_ctx x;
+	struct sleeper s;
+
+	if (!slab || !out)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	x.slab = slab;
+	x.out = out;
+	s.word = &slab->header->free_wake;
+	s.flag = NULL;
+	s.count = &slab->header->free_waiters;
+	return wait_for(attempt_alloc, &x, &s, timeout_ns, opts);
+}
+
+void shmprim_slab_raw_notify(shmprim_slab_raw *slab)
+{
+	shmprim_slab_header *h = slab->header;
+
+	sp_fence(SP_SEQ_CST);
+	if (sp_load_relaxed_u32(&h->free_waiters) != 0) {
+		sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE);
+		futex_wake(&h->free_wake);
+	}
+}
+
+shmprim_status shmprim_slab_alloc_wait(shmprim_slab *slab, shmprim_slot_handle *out, uint64_t timeout_ns,
+                                       const shmprim_wait_opts *opts)
+{
+	return shmprim_slab_raw_alloc_wait(slab ? &slab->raw : NULL, out, timeout_ns, opts);
+}
+
+void shmprim_slab_notify(shmprim_slab *slab)
+{
+	shmprim_slab_raw_notify(&slab->raw);
+}
+
+shmprim_status shmprim_slab_free_notify(shmprim_slab *slab, shmprim_slot_handle h)
+{
+	shmprim_status st = shmprim_slab_free(slab, h);
+
+	if (st == SHMPRIM_OK)
+		shmprim_slab_raw_notify(&slab->raw);
+	return st;
+}

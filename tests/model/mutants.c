@@ -1,0 +1,161 @@
+/*
+ * The mutation gate: built once per planted bug (MC_MUTANT, with the core
+ * compiled under the matching SHMPRIM_MUTANT_* switch, or the correct core for
+ * the test-level S6), it runs the scenarios that must expose that bug and
+ * passes only if, for each one:
+ *   1. the checker FAILS it (the report, with its trace, is printed);
+ *   2. the naive enumerator (no sleep sets, no skipped stale reads) fails it
+ *      too, with the same kind of failure; it runs under a preemption bound of
+ *      NAIVE_PREEMPT, because without any reduction its depth-first order can
+ *      take millions of executions to reach an early preemption;
+ *   3. spin=block mode fails it too, with the same kind of failure;
+ *   4. replaying the printed schedule string fails again, with the same
+ *      verdict, in exactly one execution.
+ * So the suite 'model-mutants' passes only when every mutant is caught, and
+ * the reduction and the spin pruning are checked against the plain
+ * enumeration on every one of them. TAP: one test point per check.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenarios.h"
+
+#define NAIVE_PREEMPT 3
+#define MAX_SCENARIOS 2
+
+#ifndef MC_MUTANT
+#error "build with -DMC_MUTANT=\"R1\" (etc.)"
+#endif
+
+typedef struct gate_entry {
+	const char *mutant;
+	const char *what;
+	const char *scenarios[MAX_SCENARIOS];
+	/* also caught, but too big for the naive enumerator (steps 1, 3, 4 only) */
+	const char *large[MAX_SCENARIOS];
+} gate_entry;
+
+static const gate_entry gate[] = {
+	{"R1", "slot seq and head published relaxed", {"ring_one_item"}, {NULL}},
+	{"R2", "consumer loads the slot seq relaxed", {"ring_one_item"}, {NULL}},
+	{"R3", "consumer releases its index relaxed", {"ring_cap1_2items"}, {NULL}},
+	{"R4", "producer loads the consumer index relaxed", {"ring_cap1_2items"}, {NULL}},
+	{"R5", "full test off by one", {"ring_cap1_2items"}, {NULL}},
+	{"R6", "seq published before the entry is copied in", {"ring_one_item"}, {NULL}},
+	{"R7", "consumer releases its index before copying out", {"ring_cap1_2items"}, {NULL}},
+	/* S1': 3 threads x (alloc, write, free) needs 3 preemptions: the reduced
+	 * search finds it in 8 153 executions, the naive one in 18 240 031 (180 s) */
+	{"S1", "free-list head CAS without the ABA tag", {"slab_aba_preempt", NULL}, {"slab_aba_3t"}},
+	{"S2", "free-list link as plain memory", {"slab_relink_race"}, {NULL}},
+	{"S3", "alloc's head load and CAS relaxed", {"slab_publish_payload"}, {NULL}},
+	{"S4", "free's head CAS relaxed", {"slab_publish_payload"}, {NULL}},
+	{"S5", "double-free check as load then store", {"slab_double_free_allocated", "slab_free_race"}, {NULL}},
+	{"S6", "consumer frees the slot before reading it (test-level)", {"slab_handoff_free_first"}, {NULL}},
+	{"S7", "generation not bumped on allocation", {"slab_stale_handle_sequential"}, {NULL}},
+	{"S8", "ABA tag truncated to one bit", {"slab_aba_tag_parity"}, {NULL}},
+};
+
+static int test_no, failures;
+
+static void tap(bool ok, const char *fmt, ...) MC_PRINTF(2, 3);
+
+static void tap(bool ok, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printf("%s %d - %s\n", ok ? "ok" : "not ok", ++test_no, line);
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void check_one(const scenario *sc, fx_form form, bool large)
+{
+	char name[96];
+	mc_config cfg;
+	mc_result first, naive, block, replay;
+
+	scenario_full_name(sc, form, name, sizeof(name));
+	if (!mc_selected(name))
+		return;
+	mc_config_init(&cfg, sc->tier);
+	scenario_run(sc, form, &cfg, &first);
+	tap(first.verdict == MC_FAIL && first.failure != MC_FAILURE_USAGE, "%s %s caught: %s in execution %llu",
+	    MC_MUTANT, name, first.verdict == MC_FAIL ? mc_failure_str(first.failure) : mc_verdict_str(first.verdict),
+	    (unsigned long long)first.failing_execution);
+
+	if (large) {
+		printf("ok %d - %s %s naive enumerator # SKIP too many executions for CI\n", ++test_no, MC_MUTANT, name);
+	} else {
+		mc_config_init(&cfg, sc->tier);
+		cfg.naive = true;
+		cfg.quiet = true;
+		if (cfg.preempt < 0 || cfg.preempt > NAIVE_PREEMPT)
+			cfg.preempt = NAIVE_PREEMPT;
+		scenario_run(sc, form, &cfg, &naive);
+		tap(naive.verdict == MC_FAIL && naive.failure == first.failure,
+		    "%s %s caught by the naive enumerator (preemption bound %d): %s in execution %llu", MC_MUTANT,
+		    name, cfg.preempt,
+		    naive.verdict == MC_FAIL ? mc_failure_str(naive.failure) : mc_verdict_str(naive.verdict),
+		    (unsigned long long)naive.failing_execution);
+	}
+
+	mc_config_init(&cfg, sc->tier);
+	cfg.spin = MC_SPIN_BLOCK;
+	cfg.quiet = true;
+	scenario_run(sc, form, &cfg, &block);
+	tap(block.verdict == MC_FAIL && block.failure == first.failure, "%s %s caught with spin=block: %s in execution %llu",
+	    MC_MUTANT, name, block.verdict == MC_FAIL ? mc_failure_str(block.failure) : mc_verdict_str(block.verdict),
+	    (unsigned long long)block.failing_execution);
+
+	if (first.verdict != MC_FAIL) {
+		tap(false, "%s %s replay: nothing to replay", MC_MUTANT, name);
+		return;
+	}
+	mc_config_init(&cfg, sc->tier);
+	cfg.replay = first.replay;
+	cfg.quiet = true;
+	scenario_run(sc, form, &cfg, &replay);
+	tap(replay.verdict == MC_FAIL && replay.executions == 1 && replay.failure == first.failure &&
+	            strcmp(replay.message, first.message) == 0,
+	    "%s %s replay of '%s' reproduces the failure", MC_MUTANT, name, first.replay);
+}
+
+int main(void)
+{
+	const gate_entry *g = NULL;
+	size_t i;
+	int s, f;
+
+	for (i = 0; i < sizeof(gate) / sizeof(gate[0]); i++)
+		if (strcmp(gate[i].mutant, MC_MUTANT) == 0)
+			g = &gate[i];
+	if (!g) {
+		printf("1..1\nnot ok 1 - mutant %s has no entry in the gate table\n", MC_MUTANT);
+		return 1;
+	}
+	mc_set_tap(true);
+	printf("# mutant %s: %s\n", g->mutant, g->what);
+	for (s = 0; s < 2 * MAX_SCENARIOS; s++) {
+		bool large = s >= MAX_SCENARIOS;
+		const char *want = large ? g->large[s - MAX_SCENARIOS] : g->scenarios[s];
+		const scenario *sc;
+
+		if (!want)
+			continue;
+		sc = scenario_find(want);
+		if (!sc) {
+			tap(false, "%s: no scenario named %s", MC_MUTANT, want);
+			continue;
+		}
+		for (f = 0; f < (sc->single_form ? 1 : 2); f++)
+			check_one(sc, sc->single_form ? FX_REGION : (fx_form)f, large);
+	}
+	printf("1..%d\n", test_no);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,200 @@
+/*
+ * Ring scenarios: the Rust crate's loom ring tests (1, 8, 12, 13), the
+ * smallest shapes that expose each ring mutant (model-checker.md section 4),
+ * wrap-around at capacity 1 and 2, a consumer that attaches through a second
+ * handle, and batched / zero-copy transfers. Values pushed are 1..n, so a
+ * consumer checks exact order and that nothing is lost or duplicated.
+ */
+#include <string.h>
+
+#include "scenarios.h"
+
+typedef struct ring_ctx {
+	ring_fx *fx;
+	uint32_t items;
+	bool attach;        /* consumer uses its own, attached handle */
+} ring_ctx;
+
+static void producer(void *arg)
+{
+	ring_ctx *c = arg;
+	uint32_t i;
+
+	for (i = 1; i <= c->items; i++)
+		ring_push_wait(&c->fx->producer, i);
+}
+
+static void consumer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_consumer *cons = &c->fx->consumer;
+	uint32_t i;
+
+	if (c->attach) {
+		cons = mc_alloc(sizeof(*cons), 8);
+		mc_assert_eq(ring_fx_attach_consumer(c->fx, cons), SHMPRIM_OK);
+	}
+	for (i = 1; i <= c->items; i++)
+		mc_assert_eq(ring_pop_wait(cons), i);
+	mc_assert(shmprim_spsc_consumer_is_empty(cons));
+}
+
+static void check_drained(ring_fx *fx, uint32_t items)
+{
+	shmprim_spsc_snapshot s = fx->form == FX_REGION ? shmprim_spsc_snapshot_of(&fx->region_ring)
+	                                                : shmprim_spsc_raw_snapshot(&fx->raw_ring);
+
+	mc_assert_eq(s.head, items);
+	mc_assert_eq(s.tail, items);
+	mc_assert_eq(s.len, 0);
+}
+
+/* a = capacity, b = items: one producer, one consumer, both spinning. */
+static void ring_transfer(void *arg)
+{
+	const scenario_arg *sa = arg;
+	ring_ctx *c = mc_alloc(sizeof(*c), 8);
+	int tp, tc;
+
+	c->fx = ring_fx_new(sa->form, sa->sc->a);
+	c->items = sa->sc->b;
+	c->attach = false;
+	tp = mc_spawn(producer, c);
+	tc = mc_spawn(consumer, c);
+	mc_join(tp);
+	mc_join(tc);
+	check_drained(c->fx, c->items);
+}
+
+/* Same with the consumer attaching its own handle while the producer runs. */
+static void ring_attach_transfer(void *arg)
+{
+	const scenario_arg *sa = arg;
+	ring_ctx *c = mc_alloc(sizeof(*c), 8);
+	int tp, tc;
+
+	c->fx = ring_fx_new(sa->form, sa->sc->a);
+	c->items = sa->sc->b;
+	c->attach = true;
+	tp = mc_spawn(producer, c);
+	tc = mc_spawn(consumer, c);
+	mc_join(tp);
+	mc_join(tc);
+	check_drained(c->fx, c->items);
+}
+
+/* loom 8/13, one thread: cap 4, push 1..4, full, pop 1, push 5, drain 2..5. */
+static void ring_sequential_wrap(void *arg)
+{
+	const scenario_arg *sa = arg;
+	ring_fx *fx = ring_fx_new(sa->form, 4);
+	uint64_t v;
+	uint32_t i;
+
+	for (i = 1; i <= 4; i++) {
+		v = i;
+		mc_assert_eq(shmprim_spsc_push(&fx->producer, &v), SHMPRIM_PUSH_OK);
+	}
+	v = 99;
+	mc_assert_eq(shmprim_spsc_push(&fx->producer, &v), SHMPRIM_PUSH_WOULD_BLOCK);
+	mc_assert(shmprim_spsc_pop(&fx->consumer, &v));
+	mc_assert_eq(v, 1);
+	v = 5;
+	mc_assert_eq(shmprim_spsc_push(&fx->producer, &v), SHMPRIM_PUSH_OK);
+	for (i = 2; i <= 5; i++) {
+		mc_assert(shmprim_spsc_pop(&fx->consumer, &v));
+		mc_assert_eq(v, i);
+	}
+	mc_assert(!shmprim_spsc_pop(&fx->consumer, &v));
+	check_drained(fx, 5);
+}
+
+/* ---- batches: bulk/burst copies, then reserve/commit and peek/release ---- */
+
+static void batch_producer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_producer *p = &c->fx->producer;
+	uint64_t two[2] = {1, 2}, three = 3;
+	shmprim_push_result r;
+	uint32_t k;
+
+	while (shmprim_spsc_push_bulk(p, two, 2, &r) != 2) {
+		mc_assert_eq(r, SHMPRIM_PUSH_WOULD_BLOCK);
+		sp_spin_hint();
+	}
+	while (shmprim_spsc_push_burst(p, &three, 1, NULL) != 1)
+		sp_spin_hint();
+	/* zero-copy: entry 4 written in place */
+	while ((k = shmprim_spsc_reserve(p, 1, NULL)) == 0)
+		sp_spin_hint();
+	mc_assert_eq(k, 1);
+	{
+		uint64_t four = 4;
+		void *e = shmprim_spsc_reserved_entry(p, 0);
+
+		sp_plain_write(e, sizeof(four));
+		memcpy(e, &four, sizeof(four));
+	}
+	mc_assert_eq(shmprim_spsc_commit(p, 1), 1);
+}
+
+static void batch_consumer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_consumer *cons = &c->fx->consumer;
+	uint64_t got[4], v;
+	uint32_t n = 0, k;
+
+	/* bursts until 3 entries, then the 4th through peek/release */
+	while (n < 3) {
+		k = shmprim_spsc_pop_burst(cons, got + n, 3 - n);
+		if (k == 0)
+			sp_spin_hint();
+		n += k;
+	}
+	while (shmprim_spsc_peek(cons, 1) == 0)
+		sp_spin_hint();
+	{
+		const void *e = shmprim_spsc_peeked_entry(cons, 0);
+
+		sp_plain_read(e, sizeof(v));
+		memcpy(&v, e, sizeof(v));
+	}
+	mc_assert_eq(shmprim_spsc_release(cons, 1), 1);
+	got[3] = v;
+	for (k = 0; k < 4; k++)
+		mc_assert_eq(got[k], k + 1);
+}
+
+static void ring_batch_transfer(void *arg)
+{
+	const scenario_arg *sa = arg;
+	ring_ctx *c = mc_alloc(sizeof(*c), 8);
+	int tp, tc;
+
+	c->fx = ring_fx_new(sa->form, sa->sc->a);
+	c->items = 4;
+	tp = mc_spawn(batch_producer, c);
+	tc = mc_spawn(batch_consumer, c);
+	mc_join(tp);
+	mc_join(tc);
+	check_drained(c->fx, 4);
+}
+
+const scenario ring_scenarios[] = {
+	/* loom 1/12: cap 4, 3 items */
+	{"ring_concurrent", ring_transfer, MC_TIER_EXHAUSTIVE, false, 4, 3},
+	/* loom 8/13 */
+	{"ring_sequential_wrap", ring_sequential_wrap, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	/* smallest shapes for R1, R2, R6 and for R3, R4, R5, R7 */
+	{"ring_one_item", ring_transfer, MC_TIER_EXHAUSTIVE, false, 1, 1},
+	{"ring_cap1_2items", ring_transfer, MC_TIER_EXHAUSTIVE, false, 1, 2},
+	/* wrap-around: every slot reused */
+	{"ring_cap1_3items", ring_transfer, MC_TIER_EXHAUSTIVE, false, 1, 3},
+	{"ring_cap2_3items", ring_transfer, MC_TIER_EXHAUSTIVE, false, 2, 3},
+	{"ring_cap2_4items", ring_transfer, MC_TIER_EXHAUSTIVE, false, 2, 4},
+	{"ring_attach_consumer", ring_attach_transfer, MC_TIER_EXHAUSTIVE, false, 2, 2},
+	{"ring_batch", ring_batch_transfer, MC_TIER_EXHAUSTIVE, false, 2, 0},
+	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
+};

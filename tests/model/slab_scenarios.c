@@ -1,0 +1,764 @@
+/*
+ * Slab scenarios: the Rust crate's loom slab tests (2-7, 9-11, 14-17), the
+ * smallest shapes that expose each slab mutant (model-checker.md section 4),
+ * the correct-variant checks F2 and F3, a stale handle held across
+ * re-allocation and free-list ABA with three threads, and a second handle
+ * attached by another "process". Threads write their own byte into every slot
+ * they own and check it before letting go, so a slot handed to two owners
+ * shows up as a data race or a wrong byte; quiescent checks after the joins
+ * verify the free list exactly.
+ */
+#include <string.h>
+
+#include "scenarios.h"
+
+#define SLOT_SIZE 16
+
+typedef struct slab_ctx {
+	slab_fx *fx;
+	ring_fx *ring;                 /* hand-off scenarios */
+	shmprim_slot_handle h[4];      /* handles made by main before spawning */
+	shmprim_alloc_result res[MC_MAX_THREADS][4];
+	shmprim_slot_handle got[MC_MAX_THREADS][4];
+	shmprim_status st[MC_MAX_THREADS][4];
+	uint32_t go;                   /* a flag word for scenarios that sequence threads */
+} slab_ctx;
+
+static slab_ctx *ctx_new(const scenario_arg *sa, uint32_t slots)
+{
+	slab_ctx *c = mc_alloc(sizeof(*c), 8);
+
+	c->fx = slab_fx_new(sa->form, slots, SLOT_SIZE);
+	mc_name(&c->go, 4, "test.go");
+	return c;
+}
+
+static shmprim_slot_handle alloc_ok(slab_fx *fx)
+{
+	shmprim_slot_handle h;
+
+	mc_assert_eq(slab_alloc(fx, &h), SHMPRIM_ALLOC_OK);
+	return h;
+}
+
+/* Writes the owner's byte into the slot, checks it, as every owner does. */
+static void own(slab_fx *fx, shmprim_slot_handle h, unsigned char byte)
+{
+	void *d = slab_data(fx, h);
+
+	mc_assert(d != NULL);
+	payload_write(d, SLOT_SIZE, byte);
+	mc_assert(payload_is(d, SLOT_SIZE, byte));
+}
+
+static int spawn2(void (*a)(void *), void (*b)(void *), void *arg)
+{
+	int ta = mc_spawn(a, arg), tb = mc_spawn(b, arg);
+
+	mc_join(ta);
+	mc_join(tb);
+	return 0;
+}
+
+static unsigned char me(void)
+{
+	return (unsigned char)(0x10 * mc_self() + 1);
+}
+
+/* ---- loom 2/14: two threads alloc once, free_allocated ---- */
+static void alloc_once_free(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = alloc_ok(c->fx);
+
+	own(c->fx, h, me());
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+}
+
+static void slab_concurrent_alloc_free(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 4);
+
+	spawn2(alloc_once_free, alloc_once_free, c);
+	slab_check_quiescent(c->fx, 4);
+}
+
+/* ---- loom 3/15: 2 slots, two threads alloc twice, never free ---- */
+static void alloc_twice(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self(), i;
+
+	for (i = 0; i < 2; i++) {
+		c->res[t][i] = slab_alloc(c->fx, &c->got[t][i]);
+		if (c->res[t][i] == SHMPRIM_ALLOC_OK)
+			own(c->fx, c->got[t][i], me());
+		else
+			mc_assert_eq(c->res[t][i], SHMPRIM_ALLOC_WOULD_BLOCK);
+	}
+}
+
+static void slab_no_double_alloc(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	uint32_t ok = 0, seen = 0;
+	int t, i;
+
+	spawn2(alloc_twice, alloc_twice, c);
+	for (t = 1; t <= 2; t++)
+		for (i = 0; i < 2; i++)
+			if (c->res[t][i] == SHMPRIM_ALLOC_OK) {
+				mc_assert(!(seen & (1u << c->got[t][i].index)));
+				seen |= 1u << c->got[t][i].index;
+				ok++;
+			}
+	mc_assert_eq(ok, 2);
+	slab_check_quiescent(c->fx, 0);
+}
+
+/* ---- loom 4: one slot, two allocators, exactly one wins ---- */
+static void alloc_once(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self();
+
+	c->res[t][0] = slab_alloc(c->fx, &c->got[t][0]);
+	if (c->res[t][0] == SHMPRIM_ALLOC_OK)
+		own(c->fx, c->got[t][0], me());
+}
+
+static void slab_single_slot_race(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 1);
+
+	spawn2(alloc_once, alloc_once, c);
+	mc_assert((c->res[1][0] == SHMPRIM_ALLOC_OK) != (c->res[2][0] == SHMPRIM_ALLOC_OK));
+	mc_assert(c->res[1][0] == SHMPRIM_ALLOC_WOULD_BLOCK || c->res[2][0] == SHMPRIM_ALLOC_WOULD_BLOCK);
+	slab_check_quiescent(c->fx, 0);
+}
+
+/* ---- loom 5/16: alloc, write, mark_in_flight, push the handle; pop, read, free ---- */
+static uint64_t pack(shmprim_slot_handle h)
+{
+	return (uint64_t)h.generation << 32 | h.index;
+}
+
+static shmprim_slot_handle unpack(uint64_t v)
+{
+	shmprim_slot_handle h;
+
+	h.index = (uint32_t)v;
+	h.generation = (uint32_t)(v >> 32);
+	return h;
+}
+
+static void cycle_producer(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = alloc_ok(c->fx);
+
+	payload_write(slab_data(c->fx, h), SLOT_SIZE, 0xAB);
+	mc_assert_eq(slab_mark_in_flight(c->fx, h), SHMPRIM_OK);
+	ring_push_wait(&c->ring->producer, pack(h));
+}
+
+static void cycle_consumer(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = unpack(ring_pop_wait(&c->ring->consumer));
+	void *d = slab_data(c->fx, h);
+
+	mc_assert(d != NULL);
+	mc_assert(payload_is(d, SLOT_SIZE, 0xAB));
+	mc_assert_eq(slab_free(c->fx, h), SHMPRIM_OK);
+}
+
+static void slab_ring_cycle(void *arg)
+{
+	const scenario_arg *sa = arg;
+	slab_ctx *c = ctx_new(sa, 4);
+
+	c->ring = ring_fx_new(sa->form, 4);
+	spawn2(cycle_producer, cycle_consumer, c);
+	slab_check_quiescent(c->fx, 4);
+}
+
+/* ---- hand-off with slot reuse (F for S6): 1 slot, the producer re-allocates
+ * it as soon as the consumer frees it. S6 = consumer frees before reading. ---- */
+static void handoff_producer(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = alloc_ok(c->fx);
+
+	payload_write(slab_data(c->fx, h), SLOT_SIZE, 0x11);
+	mc_assert_eq(slab_mark_in_flight(c->fx, h), SHMPRIM_OK);
+	ring_push_wait(&c->ring->producer, pack(h));
+	h = slab_alloc_wait(c->fx);
+	payload_write(slab_data(c->fx, h), SLOT_SIZE, 0x22);
+	c->got[mc_self()][0] = h;
+}
+
+static void handoff_consumer(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = unpack(ring_pop_wait(&c->ring->consumer));
+	void *d = slab_data(c->fx, h);
+
+	mc_assert(d != NULL);
+	mc_assert(payload_is(d, SLOT_SIZE, 0x11));
+	mc_assert_eq(slab_free(c->fx, h), SHMPRIM_OK);
+}
+
+/* S6: the slot goes back before the payload is read (d was looked up first). */
+static void handoff_consumer_free_first(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = unpack(ring_pop_wait(&c->ring->consumer));
+	void *d = slab_data(c->fx, h);
+
+	mc_assert(d != NULL);
+	mc_assert_eq(slab_free(c->fx, h), SHMPRIM_OK);
+	mc_assert(payload_is(d, SLOT_SIZE, 0x11));
+}
+
+static void handoff(const scenario_arg *sa, void (*consumer)(void *))
+{
+	slab_ctx *c = ctx_new(sa, 1);
+	int tp, tc;
+
+	c->ring = ring_fx_new(sa->form, 1);
+	tp = mc_spawn(handoff_producer, c);
+	tc = mc_spawn(consumer, c);
+	mc_join(tp);
+	mc_join(tc);
+	mc_assert(payload_is(slab_data(c->fx, c->got[tp][0]), SLOT_SIZE, 0x22));
+	slab_check_quiescent(c->fx, 0);
+}
+
+static void slab_handoff(void *arg)
+{
+	handoff(arg, handoff_consumer);
+}
+
+static void slab_handoff_free_first(void *arg)
+{
+	handoff(arg, handoff_consumer_free_first);
+}
+
+/* ---- loom 6: 3 slots; T1 alloc, free; T2 allocs two, frees them in reverse ---- */
+static void aba_one(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = alloc_ok(c->fx);
+
+	own(c->fx, h, me());
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+}
+
+static void aba_two(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle a = alloc_ok(c->fx), b = alloc_ok(c->fx);
+
+	own(c->fx, a, me());
+	own(c->fx, b, me());
+	mc_assert_eq(slab_free_allocated(c->fx, b), SHMPRIM_OK);
+	mc_assert_eq(slab_free_allocated(c->fx, a), SHMPRIM_OK);
+}
+
+static void slab_aba_stress(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 3);
+
+	spawn2(aba_one, aba_two, c);
+	slab_check_quiescent(c->fx, 3);
+}
+
+/* ---- S1: 3 slots; T1 alloc; T2 alloc, alloc, free(first) (1 preemption) ---- */
+static void keep_one(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self();
+
+	c->res[t][0] = slab_alloc(c->fx, &c->got[t][0]);
+	if (c->res[t][0] == SHMPRIM_ALLOC_OK)
+		own(c->fx, c->got[t][0], me());
+}
+
+/* T2: a.alloc x n (a = c->go), then free the first. */
+static void alloc_n_free_first(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self();
+	uint32_t i;
+
+	for (i = 0; i < c->go; i++) {
+		c->res[t][i] = slab_alloc(c->fx, &c->got[t][i]);
+		if (c->res[t][i] == SHMPRIM_ALLOC_OK)
+			own(c->fx, c->got[t][i], me());
+	}
+	mc_assert_eq(c->res[t][0], SHMPRIM_ALLOC_OK);
+	mc_assert_eq(slab_free_allocated(c->fx, c->got[t][0]), SHMPRIM_OK);
+}
+
+static void aba_check(slab_ctx *c, uint32_t n)
+{
+	uint32_t ok = 0, i;
+
+	ok += c->res[1][0] == SHMPRIM_ALLOC_OK;
+	if (c->res[1][0] == SHMPRIM_ALLOC_OK)
+		mc_assert(payload_is(slab_data(c->fx, c->got[1][0]), SLOT_SIZE, 0x11));
+	for (i = 1; i < n; i++)
+		if (c->res[2][i] == SHMPRIM_ALLOC_OK) {
+			ok++;
+			mc_assert(payload_is(slab_data(c->fx, c->got[2][i]), SLOT_SIZE, 0x21));
+		}
+	slab_check_quiescent(c->fx, c->fx->slot_count - ok);
+}
+
+/* a = allocations by T2 (2: the notes' S1 shape; 3: an even number of head
+ * changes, so a 1-bit tag (S8) comes back to the value T1 read) */
+static void slab_aba_preempt(void *arg)
+{
+	const scenario_arg *sa = arg;
+	slab_ctx *c = ctx_new(sa, 3);
+	int t1, t2;
+
+	c->go = sa->sc->a;
+	t1 = mc_spawn(keep_one, c);
+	t2 = mc_spawn(alloc_n_free_first, c);
+	mc_join(t1);
+	mc_join(t2);
+	aba_check(c, sa->sc->a);
+}
+
+/* ---- loom 7: one thread, one slot: generations 1, 2, 3, 4 ---- */
+static void slab_generation_rounds(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 1);
+	uint32_t i;
+
+	for (i = 1; i <= 4; i++) {
+		shmprim_slot_handle h = alloc_ok(c->fx);
+
+		mc_assert_eq(h.index, 0);
+		mc_assert_eq(h.generation, i);
+		mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+	}
+	slab_check_quiescent(c->fx, 1);
+}
+
+/* ---- S7: a stale handle, one thread: refused once the slot is re-allocated ---- */
+static void slab_stale_handle_sequential(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 1);
+	shmprim_slot_handle h = alloc_ok(c->fx), h2;
+
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+	h2 = alloc_ok(c->fx);
+	mc_assert(h2.generation != h.generation);
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_ERR_GENERATION_MISMATCH);
+	mc_assert_eq(slab_mark_in_flight(c->fx, h), SHMPRIM_ERR_GENERATION_MISMATCH);
+	mc_assert(slab_data(c->fx, h) == NULL);
+	mc_assert_eq(slab_free_allocated(c->fx, h2), SHMPRIM_OK);
+	slab_check_quiescent(c->fx, 1);
+}
+
+/* ---- loom 9: 2 slots, one held by main; T1 allocs 3 times then frees what it
+ * got; T2 frees main's ---- */
+static void exhaust(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self(), i;
+
+	for (i = 0; i < 3; i++) {
+		c->res[t][i] = slab_alloc(c->fx, &c->got[t][i]);
+		if (c->res[t][i] == SHMPRIM_ALLOC_OK)
+			own(c->fx, c->got[t][i], me());
+		else
+			mc_assert_eq(c->res[t][i], SHMPRIM_ALLOC_WOULD_BLOCK);
+	}
+	for (i = 0; i < 3; i++)
+		if (c->res[t][i] == SHMPRIM_ALLOC_OK)
+			mc_assert_eq(slab_free_allocated(c->fx, c->got[t][i]), SHMPRIM_OK);
+}
+
+static void free_main_handle(void *arg)
+{
+	slab_ctx *c = arg;
+
+	mc_assert_eq(slab_free_allocated(c->fx, c->h[0]), SHMPRIM_OK);
+}
+
+static void slab_exhaust_while_freeing(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+
+	c->h[0] = alloc_ok(c->fx);
+	spawn2(exhaust, free_main_handle, c);
+	slab_check_quiescent(c->fx, 2);
+}
+
+/* ---- loom 10/17, 11, and S5: two threads race one transition on the same
+ * handle; exactly one wins, the other is told the state moved ---- */
+static void race_mark(void *arg)
+{
+	slab_ctx *c = arg;
+
+	c->st[mc_self()][0] = slab_mark_in_flight(c->fx, c->h[0]);
+}
+
+static void race_free(void *arg)
+{
+	slab_ctx *c = arg;
+
+	c->st[mc_self()][0] = slab_free(c->fx, c->h[0]);
+}
+
+static void race_free_allocated(void *arg)
+{
+	slab_ctx *c = arg;
+
+	c->st[mc_self()][0] = slab_free_allocated(c->fx, c->h[0]);
+}
+
+static void one_winner(slab_ctx *c)
+{
+	shmprim_status a = c->st[1][0], b = c->st[2][0];
+
+	mc_assert((a == SHMPRIM_OK) != (b == SHMPRIM_OK));
+	mc_assert_eq(a == SHMPRIM_OK ? b : a, SHMPRIM_ERR_INVALID_STATE);
+}
+
+static void slab_mark_in_flight_race(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 4);
+
+	c->h[0] = alloc_ok(c->fx);
+	spawn2(race_mark, race_mark, c);
+	one_winner(c);
+	slab_check_quiescent(c->fx, 3);
+}
+
+static void slab_free_race(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 4);
+
+	c->h[0] = alloc_ok(c->fx);
+	mc_assert_eq(slab_mark_in_flight(c->fx, c->h[0]), SHMPRIM_OK);
+	spawn2(race_free, race_free, c);
+	one_winner(c);
+	slab_check_quiescent(c->fx, 4);
+}
+
+static void slab_double_free_allocated(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+
+	c->h[0] = alloc_ok(c->fx);
+	spawn2(race_free_allocated, race_free_allocated, c);
+	one_winner(c);
+	slab_check_quiescent(c->fx, 2);
+}
+
+/* ---- F2 / S2: a popper reads the link of a slot that another thread pops
+ * and pushes back at the same time (1 slot). The link is a relaxed atomic:
+ * the popper's CAS fails on the moved tag and no race may be reported. ---- */
+static void pop_push_back(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h;
+
+	if (slab_alloc(c->fx, &h) == SHMPRIM_ALLOC_OK) {
+		own(c->fx, h, me());
+		mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+	}
+}
+
+static void slab_relink_race(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 1);
+	int t1, t2;
+
+	t1 = mc_spawn(keep_one, c);
+	t2 = mc_spawn(pop_push_back, c);
+	mc_join(t1);
+	mc_join(t2);
+	slab_check_quiescent(c->fx, c->res[t1][0] == SHMPRIM_ALLOC_OK ? 0 : 1);
+}
+
+/* ---- S3 / S4: both slots held by main; T1 writes slot 0 and frees it; T2
+ * allocs twice: whatever it gets must be slot 0 with T1's bytes (the free
+ * publishes them, the alloc acquires them). ---- */
+static void write_and_free(void *arg)
+{
+	slab_ctx *c = arg;
+
+	payload_write(slab_data(c->fx, c->h[0]), SLOT_SIZE, 0x11);
+	mc_assert_eq(slab_free_allocated(c->fx, c->h[0]), SHMPRIM_OK);
+}
+
+static void alloc_twice_check(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self(), i;
+
+	for (i = 0; i < 2; i++) {
+		c->res[t][i] = slab_alloc(c->fx, &c->got[t][i]);
+		if (c->res[t][i] == SHMPRIM_ALLOC_OK) {
+			void *d = slab_data(c->fx, c->got[t][i]);
+
+			mc_assert_eq(c->got[t][i].index, 0);
+			mc_assert(d != NULL);
+			mc_assert(payload_is(d, SLOT_SIZE, 0x11));
+			payload_write(d, SLOT_SIZE, 0x22);
+		} else {
+			mc_assert_eq(c->res[t][i], SHMPRIM_ALLOC_WOULD_BLOCK);
+		}
+	}
+}
+
+static void slab_publish_payload(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	int t1, t2, ok;
+
+	c->h[0] = alloc_ok(c->fx);
+	c->h[1] = alloc_ok(c->fx);
+	t1 = mc_spawn(write_and_free, c);
+	t2 = mc_spawn(alloc_twice_check, c);
+	mc_join(t1);
+	mc_join(t2);
+	ok = (c->res[t2][0] == SHMPRIM_ALLOC_OK) + (c->res[t2][1] == SHMPRIM_ALLOC_OK);
+	mc_assert(ok <= 1);
+	slab_check_quiescent(c->fx, ok ? 0 : 1);
+}
+
+/* ---- a second handle, attached in another thread as another process would ---- */
+static void attached_user(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *mine = slab_fx_attach(c->fx);
+	shmprim_slot_handle h = alloc_ok(mine);
+
+	own(mine, h, me());
+	mc_assert_eq(slab_free_allocated(mine, h), SHMPRIM_OK);
+}
+
+static void slab_attach_second_handle(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+
+	spawn2(alloc_once_free, attached_user, c);
+	slab_check_quiescent(c->fx, 2);
+}
+
+/* ---- F3, three threads: T3 gets A's and B's bytes through the free list ---- */
+static void free_b(void *arg)
+{
+	slab_ctx *c = arg;
+
+	payload_write(slab_data(c->fx, c->h[1]), SLOT_SIZE, 0xBB);
+	mc_assert_eq(slab_free_allocated(c->fx, c->h[1]), SHMPRIM_OK);
+}
+
+static void free_a(void *arg)
+{
+	slab_ctx *c = arg;
+
+	payload_write(slab_data(c->fx, c->h[0]), SLOT_SIZE, 0xAA);
+	mc_assert_eq(slab_free_allocated(c->fx, c->h[0]), SHMPRIM_OK);
+}
+
+static void alloc_both_read(void *arg)
+{
+	slab_ctx *c = arg;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		shmprim_slot_handle h = slab_alloc_wait(c->fx);
+
+		mc_assert(payload_is(slab_data(c->fx, h), SLOT_SIZE, h.index == 0 ? 0xAA : 0xBB));
+	}
+}
+
+static void slab_release_sequence_3t(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	int a, b, d;
+
+	c->h[0] = alloc_ok(c->fx);
+	c->h[1] = alloc_ok(c->fx);
+	a = mc_spawn(free_b, c);
+	b = mc_spawn(free_a, c);
+	d = mc_spawn(alloc_both_read, c);
+	mc_join(a);
+	mc_join(b);
+	mc_join(d);
+	slab_check_quiescent(c->fx, 0);
+}
+
+/* ---- three threads, one holding a stale handle across re-allocation ---- */
+static void free_then_realloc(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self();
+
+	mc_assert_eq(slab_free_allocated(c->fx, c->h[0]), SHMPRIM_OK);
+	sp_store_release_u32(&c->go, 1); /* h[0] is stale from here on */
+	c->got[t][0] = slab_alloc_wait(c->fx);
+	own(c->fx, c->got[t][0], me());
+}
+
+static void churn(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = slab_alloc_wait(c->fx);
+
+	own(c->fx, h, me());
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+}
+
+static void use_stale(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_status st;
+
+	while (sp_load_acquire_u32(&c->go) == 0)
+		sp_spin_hint();
+	st = slab_free_allocated(c->fx, c->h[0]);
+	mc_assert(st == SHMPRIM_ERR_GENERATION_MISMATCH || st == SHMPRIM_ERR_INVALID_STATE);
+	st = slab_mark_in_flight(c->fx, c->h[0]);
+	mc_assert(st == SHMPRIM_ERR_GENERATION_MISMATCH || st == SHMPRIM_ERR_INVALID_STATE);
+	mc_assert(slab_data(c->fx, c->h[0]) == NULL);
+}
+
+static void slab_stale_handle_3t(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	int a, b, d;
+
+	c->h[0] = alloc_ok(c->fx);
+	a = mc_spawn(free_then_realloc, c);
+	b = mc_spawn(churn, c);
+	d = mc_spawn(use_stale, c);
+	mc_join(a);
+	mc_join(b);
+	mc_join(d);
+	/* the re-allocating owner still holds its slot, intact */
+	mc_assert(payload_is(slab_data(c->fx, c->got[a][0]), SLOT_SIZE, (unsigned char)(0x10 * a + 1)));
+	slab_check_quiescent(c->fx, 1);
+}
+
+/* ---- S1': three threads x (alloc, write, check, free), 2 slots ---- */
+static void alloc_use_free(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h;
+
+	if (slab_alloc(c->fx, &h) != SHMPRIM_ALLOC_OK)
+		return;
+	own(c->fx, h, me());
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+}
+
+static void slab_aba_3t(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	int t[3], i;
+
+	for (i = 0; i < 3; i++)
+		t[i] = mc_spawn(alloc_use_free, c);
+	for (i = 0; i < 3; i++)
+		mc_join(t[i]);
+	slab_check_quiescent(c->fx, 2);
+}
+
+/* ---- crash recovery: a live owner reclaims the slot of a dead one while
+ * another live owner allocates and frees (beyond the brief's list: reclaim is
+ * the most intricate protocol in the slab) ---- */
+static slab_fx *with_owner(slab_fx *fx, uint32_t owner)
+{
+	slab_fx *h = slab_fx_attach(fx);
+
+	mc_assert_eq(h->form == FX_REGION ? shmprim_slab_set_owner(&h->region_slab, owner)
+	                                  : shmprim_slab_raw_set_owner(&h->raw_slab, owner),
+	             SHMPRIM_OK);
+	return h;
+}
+
+static void reclaim_dead(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *h = with_owner(c->fx, 2);
+	shmprim_reclaim_report r;
+	shmprim_status st;
+
+	memset(&r, 0, sizeof(r));
+	st = h->form == FX_REGION ? shmprim_slab_reclaim(&h->region_slab, 1, 0, &r)
+	                          : shmprim_slab_raw_reclaim(&h->raw_slab, 1, 0, &r);
+	mc_assert_eq(st, SHMPRIM_OK);
+	mc_assert_eq(r.allocated, 1);
+	/* the live allocator may lose a slot it has popped but not yet marked
+	 * ALLOCATED: reclaim takes it back as an orphan and the allocator retries */
+	mc_assert(r.orphans <= 1);
+	mc_assert_eq(r.freeing, 0);
+	mc_assert_eq(r.corrupt, 0);
+	mc_assert_eq(r.reclaimed, r.allocated + r.orphans);
+}
+
+static void live_user(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *h = with_owner(c->fx, 3);
+	shmprim_slot_handle s;
+	shmprim_alloc_result res = slab_alloc(h, &s);
+
+	if (res == SHMPRIM_ALLOC_OK) {
+		own(h, s, me());
+		mc_assert_eq(slab_free_allocated(h, s), SHMPRIM_OK);
+	} else {
+		mc_assert_eq(res, SHMPRIM_ALLOC_WOULD_BLOCK); /* the list is detached while reclaim runs */
+	}
+}
+
+static void slab_reclaim_vs_live(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	slab_fx *dead = with_owner(c->fx, 1);
+
+	c->h[0] = alloc_ok(dead); /* owner 1 dies holding it */
+	spawn2(reclaim_dead, live_user, c);
+	slab_check_quiescent(c->fx, 2);
+}
+
+const scenario slab_scenarios[] = {
+	{"slab_concurrent_alloc_free", slab_concurrent_alloc_free, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_no_double_alloc", slab_no_double_alloc, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_single_slot_race", slab_single_slot_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_ring_cycle", slab_ring_cycle, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_handoff", slab_handoff, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_aba_stress", slab_aba_stress, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_aba_preempt", slab_aba_preempt, MC_TIER_EXHAUSTIVE, false, 2, 0},
+	{"slab_aba_tag_parity", slab_aba_preempt, MC_TIER_EXHAUSTIVE, false, 3, 0},
+	{"slab_generation_rounds", slab_generation_rounds, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_stale_handle_sequential", slab_stale_handle_sequential, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_exhaust_while_freeing", slab_exhaust_while_freeing, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_mark_in_flight_race", slab_mark_in_flight_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_free_race", slab_free_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_double_free_allocated", slab_double_free_allocated, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_relink_race", slab_relink_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_publish_payload", slab_publish_payload, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_attach_second_handle", slab_attach_second_handle, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_reclaim_vs_live", slab_reclaim_vs_live, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_release_sequence_3t", slab_release_sequence_3t, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_stale_handle_3t", slab_stale_handle_3t, MC_TIER_BOUNDED, false, 0, 0},
+	{"slab_aba_3t", slab_aba_3t, MC_TIER_BOUNDED, false, 0, 0},
+	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
+};
+
+const scenario mutant_only_scenarios[] = {
+	/* S6: the consumer frees the slot before reading its payload */
+	{"slab_handoff_free_first", slab_handoff_free_first, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
+};
