@@ -50,6 +50,12 @@
 #else
 #define RING_RELEASE_BEFORE_COPY 0
 #endif
+/* R8: head (P3) stored before the entry is copied in. */
+#ifdef SHMPRIM_MUTANT_R8
+#define RING_HEAD_BEFORE_COPY 1
+#else
+#define RING_HEAD_BEFORE_COPY 0
+#endif
 
 /* ---- slab ---- */
 /* S1: free-list head CAS ignores the tag (ABA). */

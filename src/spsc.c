@@ -1,23 +1,34 @@
 /*
  * The SPSC ring algorithm (layout in include/shmprim/layout.h).
  *
- * Producer, position pos:   consumer, position pos:
- *   if pos - cached_tail >= capacity:          seq = load_acquire(slot.seq)      (C1)
- *     cached_tail = load_acquire(tail)  (P1)   if seq != pos + 1: empty
- *     still full: would block                  copy entry out
- *   copy entry in                              store_release(tail, pos + 1)      (C2)
- *   store_release(slot.seq, pos + 1)    (P2)
- *   store_release(head, pos + 1)        (P3)
- * P2 -> C1 hands the entry to the consumer: its copy-out reads what the
- * producer copied in. C2 -> P1 hands the slot back: the producer overwrites it
- * only after the consumer's copy-out is done (release orders the reads too).
- * P3 -> head readers (burst pop, len, recovery) sees the same entries as P2.
+ * Producer, position pos:                    consumer, position pos:
+ *   if pos - cached_tail >= capacity:          if pos == ready (nothing known published):
+ *     cached_tail = load_acquire(tail)  (P1)     h = load_acquire(head)             (C0)
+ *     still full: would block                    if pos < h <= pos + capacity: ready = h
+ *   copy entry in                                else seq = load_acquire(slot.seq)  (C1)
+ *   store_release(slot.seq, pos + 1)    (P2)          if seq != pos + 1: empty
+ *   every HEAD_INTERVAL-th position,                  ready = pos + 1
+ *     and after a batch:                       copy entry out
+ *     store_release(head, pos + 1)      (P3)   store_release(tail, pos + 1)       (C2)
+ * P2 -> C1 hands one entry to the consumer: its copy-out reads what the
+ * producer copied in, and a consumer that has caught up waits on the slot's
+ * own line, so one line moves per item (latency). P3 -> C0 hands over every
+ * entry before head at once: while the producer is ahead, the consumer reads
+ * only data lines and the producer stores to head once per interval
+ * (throughput). C2 -> P1 hands slots back: the producer overwrites one only
+ * after the consumer's copy-out is done (release orders the reads too).
  * Each side keeps the other's index in its private handle and reloads it only
- * when that cache says full; the consumer never reads head on the hot path.
+ * when that cache says full / nothing ready.
+ *
+ * head therefore lags the published entries by less than HEAD_INTERVAL (or a
+ * batch); whoever needs the exact count (snapshot, len, split after a crash)
+ * scans slot seqs forward from it, at most capacity slots. A consumer about
+ * to sleep on head gets it stored first (notify in src/wait.c).
  *
  * Hostile peer: each shared word is read once into a local and checked before
- * use (seq must equal pos + 1 exactly; tail may lag head by at most capacity),
- * and slot addresses come from private geometry, never from shared memory.
+ * use (seq must equal pos + 1 exactly; head may lead by at most capacity; tail
+ * may lag head by at most capacity), and slot addresses come from private
+ * geometry, never from shared memory.
  */
 #include <string.h>
 
@@ -91,6 +102,48 @@ static void fill_handle(shmprim_spsc_raw *ring, void *header, void *slots, uint3
 static inline uint32_t *slot_seq(unsigned char *slots, uint32_t stride, uint32_t index)
 {
 	return (uint32_t *)(slots + (size_t)index * stride);
+}
+
+/* P3 every HEAD_INTERVAL positions (capped at capacity, so head never lags a
+ * whole lap): measured on a 2-vCPU VM, 8-byte entries, the consumer reading
+ * whole intervals instead of one seq per entry moved 1.4x-2.3x more items
+ * per second than head stored on every push. */
+#define HEAD_INTERVAL 32u
+
+static inline int head_due(uint32_t next_pos, uint32_t mask)
+{
+	return (next_pos & mask & (HEAD_INTERVAL - 1)) == 0;
+}
+
+/* First position at or after from that is not published, scanning slot seqs:
+ * from must be published-up-to (head, or tail when the consumer is ahead);
+ * stops at capacity entries past tail. */
+static uint32_t published_end(unsigned char *slots, uint32_t stride, uint32_t capacity, uint32_t from, uint32_t tail)
+{
+	uint32_t pos = from, n = 0;
+
+	while ((uint32_t)(pos - tail) < capacity && n < capacity &&
+	       RING_CONSUME_LOAD(slot_seq(slots, stride, pos & (capacity - 1))) == pos + 1) {
+		pos++;
+		n++;
+	}
+	return pos;
+}
+
+/* Where a scan for published entries starts: head, or tail when the consumer
+ * already took entries a dead producer published without moving head.
+ * Returns 0 when head and tail are impossible together. */
+static int scan_start(uint32_t head, uint32_t tail, uint32_t capacity, uint32_t *from)
+{
+	if ((uint32_t)(head - tail) <= capacity) {
+		*from = head;
+		return 1;
+	}
+	if ((uint32_t)(tail - head) <= capacity) {
+		*from = tail;
+		return 1;
+	}
+	return 0;
 }
 
 /* Entry copies: the common small sizes become plain moves instead of a call
@@ -206,25 +259,13 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
 	uint32_t tail = sp_load_acquire_u32(&h->tail);
 
 	if (producer) {
-		uint32_t pos = head, n = 0;
-		int sane = (uint32_t)(head - tail) <= ring->capacity;
+		uint32_t pos = head;
 
-		/* The consumer may even have taken such entries: tail is then ahead
-		 * of head (by at most capacity), and everything before tail was
-		 * published. */
-		if (!sane && (uint32_t)(tail - head) <= ring->capacity) {
-			pos = tail;
-			sane = 1;
-		}
-		/* A producer that died between publishing a slot (P2) and head (P3)
-		 * left committed entries past head: resume after them. */
-		if (sane) {
-			while ((uint32_t)(pos - tail) < ring->capacity && n < ring->capacity &&
-			       sp_load_acquire_u32(slot_seq(ring->slots, ring->slot_stride, pos & (ring->capacity - 1))) ==
-			               pos + 1) {
-				pos++;
-				n++;
-			}
+		/* A producer that died between publishing slots (P2) and head (P3),
+		 * or simply before its next interval, left entries past head: resume
+		 * after them (the consumer may even have taken them: tail ahead). */
+		if (scan_start(head, tail, ring->capacity, &pos)) {
+			pos = published_end(ring->slots, ring->slot_stride, ring->capacity, pos, tail);
 			if (pos != head)
 				sp_store_release_u32(&h->head, pos);
 		}
@@ -247,7 +288,7 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
 		consumer->entry_size = ring->entry_size;
 		consumer->slot_stride = ring->slot_stride;
 		consumer->local_tail = tail;
-		consumer->cached_head = head;
+		consumer->cached_head = tail; /* nothing known published until head or a seq says so */
 	}
 }
 
@@ -255,8 +296,12 @@ shmprim_spsc_snapshot shmprim_spsc_raw_snapshot(const shmprim_spsc_raw *ring)
 {
 	shmprim_spsc_snapshot s;
 
+	uint32_t from;
+
 	s.head = sp_load_acquire_u32(&ring->header->head);
 	s.tail = sp_load_acquire_u32(&ring->header->tail);
+	if (scan_start(s.head, s.tail, ring->capacity, &from))
+		s.head = published_end(ring->slots, ring->slot_stride, ring->capacity, from, s.tail);
 	s.capacity = ring->capacity;
 	s.len = s.head - s.tail;
 	if (s.len > s.capacity)
@@ -283,13 +328,32 @@ shmprim_push_result shmprim_spsc_push(shmprim_spsc_producer *p, const void *entr
 	slot = p->slots + (size_t)(pos & p->mask) * p->slot_stride;
 	if (RING_PUBLISH_BEFORE_COPY)
 		RING_PUBLISH_STORE((uint32_t *)slot, pos + 1);
+	if (RING_HEAD_BEFORE_COPY && head_due(pos + 1, p->mask))
+		RING_PUBLISH_STORE(p->head, pos + 1);
 	sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
 	copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry, p->entry_size);
 	if (!RING_PUBLISH_BEFORE_COPY)
 		RING_PUBLISH_STORE((uint32_t *)slot, pos + 1);               /* P2 */
 	p->local_head = pos + 1;
-	RING_PUBLISH_STORE(p->head, pos + 1);                           /* P3 */
+	if (!RING_HEAD_BEFORE_COPY && head_due(pos + 1, p->mask))
+		RING_PUBLISH_STORE(p->head, pos + 1);                   /* P3 */
 	return SHMPRIM_PUSH_OK;
+}
+
+/* Called when nothing is known published at pos: head first (a whole
+ * interval at once), then the slot itself. Nonzero if pos is now ready. */
+static inline int consumer_refresh(shmprim_spsc_consumer *c, uint32_t pos)
+{
+	uint32_t head = RING_CONSUME_LOAD(c->head);                     /* C0 */
+
+	if ((uint32_t)(head - pos - 1) < c->capacity) {
+		c->cached_head = head;
+		return 1;
+	}
+	if (RING_CONSUME_LOAD(slot_seq(c->slots, c->slot_stride, pos & c->mask)) != pos + 1)   /* C1 */
+		return 0;
+	c->cached_head = pos + 1;
+	return 1;
 }
 
 bool shmprim_spsc_pop(shmprim_spsc_consumer *c, void *entry_out)
@@ -297,7 +361,7 @@ bool shmprim_spsc_pop(shmprim_spsc_consumer *c, void *entry_out)
 	uint32_t pos = c->local_tail;
 	unsigned char *slot = c->slots + (size_t)(pos & c->mask) * c->slot_stride;
 
-	if (RING_CONSUME_LOAD((const uint32_t *)slot) != pos + 1)       /* C1 */
+	if (pos == c->cached_head && !consumer_refresh(c, pos))
 		return false;
 	if (RING_RELEASE_BEFORE_COPY)
 		RING_RELEASE_STORE(c->tail, pos + 1);
@@ -391,19 +455,36 @@ uint32_t shmprim_spsc_push_burst(shmprim_spsc_producer *p, const void *entries, 
 	return push_batch(p, entries, n, 0, result);
 }
 
-/* Published entries from the consumer's position, up to n, each slot's seq
- * read once (C1) and checked for exactly its position. */
-static inline uint32_t ready_count(shmprim_spsc_consumer *c, uint32_t n)
+/* Published entries from the consumer's position, up to n (at most
+ * capacity): what it already knows (cached_head), else head (C0), else slot
+ * seqs (C1) from the first unknown one. A bulk (all) first tries the last
+ * slot it needs: published in order, so if that one is, all are. The
+ * furthest point found is kept for the next call. */
+static inline uint32_t ready_count(shmprim_spsc_consumer *c, uint32_t n, int all)
 {
 	uint32_t pos = c->local_tail;
-	uint32_t i;
+	uint32_t known = c->cached_head - pos;
+	uint32_t head;
 
 	if (n > c->capacity)
 		n = c->capacity;
-	for (i = 0; i < n; i++)
-		if (RING_CONSUME_LOAD((const uint32_t *)consumer_slot(c, pos + i)) != pos + i + 1)   /* C1 */
-			break;
-	return i;
+	if (known >= n)
+		return n;
+	head = RING_CONSUME_LOAD(c->head);                              /* C0 */
+	if ((uint32_t)(head - pos) <= c->capacity && (uint32_t)(head - pos) > known) {
+		known = head - pos;
+		c->cached_head = head;
+		if (known >= n)
+			return n;
+	}
+	if (all && RING_CONSUME_LOAD((const uint32_t *)consumer_slot(c, pos + n - 1)) == pos + n) {   /* C1 */
+		c->cached_head = pos + n;
+		return n;
+	}
+	while (known < n && RING_CONSUME_LOAD((const uint32_t *)consumer_slot(c, pos + known)) == pos + known + 1)
+		known++;                                                /* C1 */
+	c->cached_head = pos + known;
+	return known;
 }
 
 static inline void consumer_advance(shmprim_spsc_consumer *c, uint32_t k)
@@ -418,29 +499,21 @@ static uint32_t pop_batch(shmprim_spsc_consumer *c, void *entries_out, uint32_t 
 {
 	unsigned char *dst = (unsigned char *)entries_out;
 	uint32_t pos = c->local_tail;
-	uint32_t i;
+	uint32_t i, k;
 
 	if (n == 0 || (all && n > c->capacity))
 		return 0;
-	/* A producer publishes in order, so if the last slot is not ready the
-	 * bulk fails before copying anything. */
-	if (all && RING_CONSUME_LOAD((const uint32_t *)consumer_slot(c, pos + n - 1)) != pos + n)
+	k = ready_count(c, n, all);
+	if (all && k < n)
 		return 0;
-	if (n > c->capacity)
-		n = c->capacity;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < k; i++) {
 		const unsigned char *slot = consumer_slot(c, pos + i);
 
-		if (RING_CONSUME_LOAD((const uint32_t *)slot) != pos + i + 1)   /* C1 */
-			break;
 		sp_plain_read(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, c->entry_size);
 		copy_entry(dst + (size_t)i * c->entry_size, slot + SHMPRIM_SPSC_SLOT_OVERHEAD, c->entry_size);
 	}
-	/* Only a peer publishing out of order gets here with a partial bulk. */
-	if (all && i < n)
-		return 0;
-	consumer_advance(c, i);
-	return i;
+	consumer_advance(c, k);
+	return k;
 }
 
 uint32_t shmprim_spsc_pop_bulk(shmprim_spsc_consumer *c, void *entries_out, uint32_t n)
@@ -492,14 +565,14 @@ uint32_t shmprim_spsc_commit(shmprim_spsc_producer *p, uint32_t n)
 
 uint32_t shmprim_spsc_peek(shmprim_spsc_consumer *c, uint32_t n)
 {
-	return ready_count(c, n);
+	return ready_count(c, n, 0);
 }
 
 uint32_t shmprim_spsc_release(shmprim_spsc_consumer *c, uint32_t n)
 {
 	/* Re-checked so that a release larger than the peek cannot hand the
 	 * producer slots it has not filled (its index would look corrupt). */
-	uint32_t k = ready_count(c, n);
+	uint32_t k = ready_count(c, n, 0);
 	uint32_t i;
 
 	for (i = 0; i < k; i++)
@@ -536,21 +609,21 @@ uint32_t shmprim_spsc_available(shmprim_spsc_producer *p)
 
 bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *c)
 {
-	uint32_t pos = c->local_tail;
-	const uint32_t *seq = slot_seq(c->slots, c->slot_stride, pos & c->mask);
-
-	return RING_CONSUME_LOAD(seq) != pos + 1;
+	return c->local_tail == c->cached_head && !consumer_refresh(c, c->local_tail);
 }
 
 uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *c)
 {
+	uint32_t pos = c->local_tail;
 	uint32_t head = RING_CONSUME_LOAD(c->head);
-	uint32_t len = head - c->local_tail;
+	uint32_t from = c->cached_head;
 
-	if (len > c->capacity)
-		return 0;
-	c->cached_head = head;
-	return len;
+	/* head only counts if it is possible (0..capacity ahead); the scan is
+	 * what makes the answer exact between head's intervals. */
+	if ((uint32_t)(head - pos) <= c->capacity && (uint32_t)(head - pos) > (uint32_t)(from - pos))
+		from = head;
+	c->cached_head = published_end(c->slots, c->slot_stride, c->capacity, from, pos);
+	return c->cached_head - pos;
 }
 
 /* ---- region form: placement, then the raw form ---- */

@@ -252,7 +252,17 @@ static void wake_if_sleeping(uint32_t *flag, uint32_t *word)
 
 void shmprim_spsc_notify_consumer(shmprim_spsc_producer *p)
 {
-	wake_if_sleeping(&ring_of_producer(p)->consumer_sleeping, p->head);
+	uint32_t *flag = &ring_of_producer(p)->consumer_sleeping;
+
+	sp_fence(SP_SEQ_CST);
+	if (sp_load_relaxed_u32(flag) == 0)
+		return;
+	/* head, the futex word, is stored only every few pushes: bring it up
+	 * to date first, or a consumer that read it before our push would find
+	 * it unchanged in futex_wait and sleep through the wake. */
+	sp_store_release_u32(p->head, p->local_head);
+	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
+		futex_wake(p->head);
 }
 
 void shmprim_spsc_notify_producer(shmprim_spsc_consumer *c)

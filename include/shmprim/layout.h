@@ -4,12 +4,16 @@
  * below (and again in tests/layout). All integers are in the writer's native
  * byte order (attach reports SHMPRIM_ERR_WRONG_ENDIAN for the other order).
  * Shared words are plain integers here; only the library's backends access
- * them atomically. Layout version 1.
+ * them atomically. Layout version 2 (1 had the same bytes; its head counted
+ * every entry as it was published).
  *
  * SPSC ring, at a SHMPRIM_ALIGN-aligned header:
  *   header (384 bytes)
  *     line 0   immutable geometry, written once by init, validated by attach
- *     +128     producer line: head (u32, entries published so far)
+ *     +128     producer line: head (u32): entries published, stored every
+ *              min(32, capacity) entries, after each batch, by split() and
+ *              before waking the consumer, so it lags the slots' seqs by less
+ *              than that; exact counts scan seqs forward from it
  *              +132 producer_pid (u32): pid the producer announced, 0 = none (a hint)
  *              +192 producer_sleeping (u32): 1 while the producer may sleep on tail;
  *                   the consumer clears it when it wakes the producer
@@ -24,8 +28,9 @@
  *     +0 seq (u32): position+1 once the entry for that position is written
  *     +4 reserved (u32, zero)
  *     +8 entry bytes (entry_size), then padding to slot_stride
- *   The consumer waits on seq of its next slot, so one cache line moves per
- *   item; head exists for burst pops, len() and crash recovery.
+ *   A consumer that has caught up waits on seq of its next slot, so one
+ *   cache line moves per item; one that is behind takes everything before
+ *   head at once, reading only entry lines.
  *   Indices are free-running u32 counts; slot = index & (capacity - 1).
  *   Producer and consumer lines are 128 bytes apart so that adjacent-line
  *   prefetch never pairs them.
@@ -71,7 +76,7 @@ extern "C" {
 
 #define SHMPRIM_ALIGN 64u              /* header alignment (cache line) */
 #define SHMPRIM_SLOT_ALIGN 8u          /* ring slots and slab data alignment */
-#define SHMPRIM_LAYOUT_VERSION 1u
+#define SHMPRIM_LAYOUT_VERSION 2u
 
 #define SHMPRIM_SPSC_MAGIC 0x53505352u /* ASCII "SPSR" as a big-endian u32 */
 #define SHMPRIM_SLAB_MAGIC 0x5350534Cu /* "SPSL" */
