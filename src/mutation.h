@@ -50,11 +50,12 @@
 #else
 #define RING_RELEASE_BEFORE_COPY 0
 #endif
-/* R8: head (P3) stored before the entry is copied in. */
+/* R8: consumer believes head without the seq of the slot before it (the
+ * acquire that makes the entries before head visible). */
 #ifdef SHMPRIM_MUTANT_R8
-#define RING_HEAD_BEFORE_COPY 1
+#define RING_CHECK_HEAD 0
 #else
-#define RING_HEAD_BEFORE_COPY 0
+#define RING_CHECK_HEAD 1
 #endif
 
 /* ---- slab ---- */

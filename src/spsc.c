@@ -3,19 +3,24 @@
  *
  * Producer, position pos:                    consumer, position pos:
  *   if pos - cached_tail >= capacity:          if pos == ready (nothing known published):
- *     cached_tail = load_acquire(tail)  (P1)     h = load_acquire(head)             (C0)
- *     still full: would block                    if pos < h <= pos + capacity: ready = h
- *   copy entry in                                else seq = load_acquire(slot.seq)  (C1)
- *   store_release(slot.seq, pos + 1)    (P2)          if seq != pos + 1: empty
+ *     cached_tail = load_acquire(tail)  (P1)     h = load_relaxed(head)             (C0)
+ *     still full: would block                    if pos < h <= pos + capacity and
+ *   copy entry in                                   load_acquire(seq of slot h-1) == h: ready = h
+ *   store_release(slot.seq, pos + 1)    (P2)     else if load_acquire(slot.seq) == pos + 1  (C1)
  *   every HEAD_INTERVAL-th position,                  ready = pos + 1
- *     and after a batch:                       copy entry out
- *     store_release(head, pos + 1)      (P3)   store_release(tail, pos + 1)       (C2)
+ *     and after a batch:                            else empty
+ *     store_release(head, pos + 1)      (P3)   copy entry out
+ *                                              store_release(tail, pos + 1)       (C2)
  * P2 -> C1 hands one entry to the consumer: its copy-out reads what the
  * producer copied in, and a consumer that has caught up waits on the slot's
- * own line, so one line moves per item (latency). P3 -> C0 hands over every
- * entry before head at once: while the producer is ahead, the consumer reads
- * only data lines and the producer stores to head once per interval
- * (throughput). C2 -> P1 hands slots back: the producer overwrites one only
+ * own line, so one line moves per item (latency). head is only a hint of how
+ * far to look: one acquire on the seq just before it (P2 of that slot, which
+ * the producer wrote after every earlier entry) hands over every entry before
+ * head at once, so while the producer is ahead the consumer reads only entry
+ * lines and one seq per interval, and the producer stores to head once per
+ * interval (throughput). A head the slots do not confirm is ignored, so a
+ * forged one cannot make the consumer take unpublished slots.
+ * C2 -> P1 hands slots back: the producer overwrites one only
  * after the consumer's copy-out is done (release orders the reads too).
  * Each side keeps the other's index in its private handle and reloads it only
  * when that cache says full / nothing ready.
@@ -328,25 +333,33 @@ shmprim_push_result shmprim_spsc_push(shmprim_spsc_producer *p, const void *entr
 	slot = p->slots + (size_t)(pos & p->mask) * p->slot_stride;
 	if (RING_PUBLISH_BEFORE_COPY)
 		RING_PUBLISH_STORE((uint32_t *)slot, pos + 1);
-	if (RING_HEAD_BEFORE_COPY && head_due(pos + 1, p->mask))
-		RING_PUBLISH_STORE(p->head, pos + 1);
 	sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
 	copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry, p->entry_size);
 	if (!RING_PUBLISH_BEFORE_COPY)
 		RING_PUBLISH_STORE((uint32_t *)slot, pos + 1);               /* P2 */
 	p->local_head = pos + 1;
-	if (!RING_HEAD_BEFORE_COPY && head_due(pos + 1, p->mask))
+	if (head_due(pos + 1, p->mask))
 		RING_PUBLISH_STORE(p->head, pos + 1);                   /* P3 */
 	return SHMPRIM_PUSH_OK;
+}
+
+/* head as a hint: 1..capacity ahead of pos and confirmed by the seq of
+ * the slot just before it (whose acquire makes every entry before it visible). */
+static inline int head_confirmed(const shmprim_spsc_consumer *c, uint32_t pos, uint32_t head)
+{
+	if ((uint32_t)(head - pos - 1) >= c->capacity)
+		return 0;
+	return !RING_CHECK_HEAD ||
+	       RING_CONSUME_LOAD(slot_seq(c->slots, c->slot_stride, (head - 1) & c->mask)) == head;
 }
 
 /* Called when nothing is known published at pos: head first (a whole
  * interval at once), then the slot itself. Nonzero if pos is now ready. */
 static inline int consumer_refresh(shmprim_spsc_consumer *c, uint32_t pos)
 {
-	uint32_t head = RING_CONSUME_LOAD(c->head);                     /* C0 */
+	uint32_t head = sp_load_relaxed_u32(c->head);                   /* C0 */
 
-	if ((uint32_t)(head - pos - 1) < c->capacity) {
+	if (head_confirmed(c, pos, head)) {
 		c->cached_head = head;
 		return 1;
 	}
@@ -470,8 +483,8 @@ static inline uint32_t ready_count(shmprim_spsc_consumer *c, uint32_t n, int all
 		n = c->capacity;
 	if (known >= n)
 		return n;
-	head = RING_CONSUME_LOAD(c->head);                              /* C0 */
-	if ((uint32_t)(head - pos) <= c->capacity && (uint32_t)(head - pos) > known) {
+	head = sp_load_relaxed_u32(c->head);                            /* C0 */
+	if ((uint32_t)(head - pos) > known && head_confirmed(c, pos, head)) {
 		known = head - pos;
 		c->cached_head = head;
 		if (known >= n)
@@ -615,12 +628,11 @@ bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *c)
 uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *c)
 {
 	uint32_t pos = c->local_tail;
-	uint32_t head = RING_CONSUME_LOAD(c->head);
+	uint32_t head = sp_load_relaxed_u32(c->head);
 	uint32_t from = c->cached_head;
 
-	/* head only counts if it is possible (0..capacity ahead); the scan is
-	 * what makes the answer exact between head's intervals. */
-	if ((uint32_t)(head - pos) <= c->capacity && (uint32_t)(head - pos) > (uint32_t)(from - pos))
+	/* The scan is what makes the answer exact between head's intervals. */
+	if ((uint32_t)(head - pos) > (uint32_t)(from - pos) && head_confirmed(c, pos, head))
 		from = head;
 	c->cached_head = published_end(c->slots, c->slot_stride, c->capacity, from, pos);
 	return c->cached_head - pos;

@@ -69,10 +69,12 @@ typedef struct shmprim_spsc_consumer {
 	uint32_t entry_size;
 	uint32_t slot_stride;
 	uint32_t local_tail;      /* next position to read */
-	uint32_t cached_head;     /* last head seen; reloaded only when the ring looks empty */
+	uint32_t cached_head;     /* entries before this are known published; refreshed only when reached */
 } shmprim_spsc_consumer;
 
-/* A racy snapshot (each index read once, acquire): exact only when both sides are idle. */
+/* A racy snapshot: exact only when both sides are idle. head counts the
+ * published entries: the shared head (stored only every few entries) plus the
+ * published slots after it. */
 typedef struct shmprim_spsc_snapshot {
 	uint32_t head;
 	uint32_t tail;

@@ -5,6 +5,8 @@
  */
 #include "unit_util.h"
 
+#include <shmprim/wait.h>
+
 /* Below Meson's 60 s, so a hang is reported by Criterion, which also reaps its worker. */
 TestSuite(ring, .timeout = UNIT_TIMEOUT_S);
 
@@ -790,5 +792,127 @@ Test(ring, forged_seq_and_head_are_refused)
 	ring.raw.header->head = 5; /* tail 0, capacity 4 */
 	cr_assert_eq(shmprim_spsc_consumer_len(&c), 0);
 	pop_expect_empty(&c);
+	shmprim_heap_region_free(&heap);
+}
+
+/* ---- head is stored every min(32, capacity) positions ---- */
+
+Test(ring, head_is_stored_every_32_positions_and_counted_exactly)
+{
+	shmprim_spsc ring;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_heap_region heap = make_ring(&ring, 1024, 8);
+	uint64_t i;
+
+	shmprim_spsc_split(&ring, &p, &c);
+	for (i = 0; i < 31; i++)
+		push_u64(&p, i);
+	cr_assert_eq(ring.raw.header->head, 0, "head stored before the interval ended");
+	cr_assert_eq(shmprim_spsc_snapshot_of(&ring).head, 31);
+	cr_assert_eq(shmprim_spsc_len(&ring), 31);
+	cr_assert_eq(shmprim_spsc_consumer_len(&c), 31);
+	push_u64(&p, 31);
+	cr_assert_eq(ring.raw.header->head, 32);
+	for (i = 32; i < 70; i++)
+		push_u64(&p, i);
+	cr_assert_eq(ring.raw.header->head, 64);
+	cr_assert_eq(shmprim_spsc_snapshot_of(&ring).head, 70);
+	/* A burst stores head at its end whatever the interval. */
+	cr_assert_eq(shmprim_spsc_push_burst(&p, &i, 1, NULL), 1);
+	cr_assert_eq(ring.raw.header->head, 71);
+	for (i = 0; i < 71; i++)
+		pop_expect_u64(&c, i < 70 ? i : 70);
+	pop_expect_empty(&c);
+	shmprim_heap_region_free(&heap);
+}
+
+Test(ring, head_interval_is_capped_at_capacity)
+{
+	shmprim_spsc ring;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_heap_region heap = make_ring(&ring, 4, 8);
+	uint64_t i;
+
+	shmprim_spsc_split(&ring, &p, &c);
+	for (i = 0; i < 3; i++)
+		push_u64(&p, i);
+	cr_assert_eq(ring.raw.header->head, 0);
+	push_u64(&p, 3);
+	cr_assert_eq(ring.raw.header->head, 4, "a full lap must never pass without head");
+	shmprim_heap_region_free(&heap);
+}
+
+/* A consumer behind head takes the entries before it reading only the seq
+ * just before head (the throughput path): wiping the others changes nothing,
+ * and the entries after head are found by their seqs (the latency path). */
+Test(ring, consumer_behind_head_does_not_read_seqs)
+{
+	shmprim_spsc ring;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_heap_region heap = make_ring(&ring, 1024, 8);
+	uint64_t i;
+	uint32_t pos, zero = 0;
+
+	shmprim_spsc_split(&ring, &p, &c);
+	for (i = 0; i < 40; i++)
+		push_u64(&p, i);
+	cr_assert_eq(ring.raw.header->head, 32);
+	for (pos = 0; pos < 31; pos++)
+		memcpy(slot_at(&ring, pos), &zero, sizeof(zero));
+	for (i = 0; i < 40; i++)
+		pop_expect_u64(&c, i);
+	pop_expect_empty(&c);
+	shmprim_heap_region_free(&heap);
+}
+
+/* A head forged within capacity is ignored unless the slot just before it
+ * says it is published: nothing is taken and nothing is lost. */
+Test(ring, forged_head_within_capacity_is_ignored)
+{
+	shmprim_spsc ring;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_heap_region heap = make_ring(&ring, 8, 8);
+	uint64_t v = 7;
+
+	shmprim_spsc_split(&ring, &p, &c);
+	ring.raw.header->head = 8;
+	pop_expect_empty(&c);
+	cr_assert(shmprim_spsc_consumer_is_empty(&c));
+	cr_assert_eq(shmprim_spsc_consumer_len(&c), 0);
+	cr_assert_eq(shmprim_spsc_pop_burst(&c, &v, 1), 0);
+	cr_assert_eq(ring.raw.header->tail, 0);
+	/* Confirmed by the slot before it, only as far as the slots go. */
+	push_u64(&p, 10);
+	push_u64(&p, 11);
+	ring.raw.header->head = 2;
+	cr_assert_eq(shmprim_spsc_consumer_len(&c), 2);
+	pop_expect_u64(&c, 10);
+	pop_expect_u64(&c, 11);
+	pop_expect_empty(&c);
+	shmprim_heap_region_free(&heap);
+}
+
+/* A consumer about to sleep reads head as its futex word: notify must store
+ * the real head first, or futex_wait would find the value it expects. */
+Test(ring, notify_stores_head_for_a_sleeping_consumer)
+{
+	shmprim_spsc ring;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_heap_region heap = make_ring(&ring, 1024, 8);
+
+	shmprim_spsc_split(&ring, &p, &c);
+	push_u64(&p, 1);
+	shmprim_spsc_notify_consumer(&p);
+	cr_assert_eq(ring.raw.header->head, 0, "nobody sleeps: notify must not write");
+	ring.raw.header->consumer_sleeping = 1;
+	shmprim_spsc_notify_consumer(&p);
+	cr_assert_eq(ring.raw.header->head, 1);
+	cr_assert_eq(ring.raw.header->consumer_sleeping, 0);
+	pop_expect_u64(&c, 1);
 	shmprim_heap_region_free(&heap);
 }
