@@ -812,16 +812,23 @@ static void print_targets(void)
 		}
 	}
 	for (k = 0; k < 3; k++) {
-		b = find_row("slab", "ck_stack", "-", "threads=1");
-		a = find_row("slab", "shmprim-slab", backends[k], "threads=1");
-		snprintf(what, sizeof(what), "slab 1 thread ns/pair, %s / ck_stack", backends[k]);
-		if (a)
-			target(what, "threads=1", a, a->v, b, b ? b->v : NULL, 0.8, 1);
-		b = find_row("slab", "ck_stack", "-", "threads=2");
-		a = find_row("slab", "shmprim-slab", backends[k], "threads=2");
-		snprintf(what, sizeof(what), "slab 2 threads pairs/s, %s / ck_stack", backends[k]);
-		if (a)
-			target(what, "threads=2", a, a->v, b, b ? b->v : NULL, 1.0, 0);
+		static const char *const slab_impls[] = {"shmprim-slab", "shmprim-slab-cached"};
+		int si;
+
+		for (si = 0; si < 2; si++) {
+			const char *cached = si ? " cached" : "";
+
+			b = find_row("slab", "ck_stack", "-", "threads=1");
+			a = find_row("slab", slab_impls[si], backends[k], "threads=1");
+			snprintf(what, sizeof(what), "slab%s 1 thread ns/pair, %s / ck_stack", cached, backends[k]);
+			if (a)
+				target(what, "threads=1", a, a->v, b, b ? b->v : NULL, 0.8, 1);
+			b = find_row("slab", "ck_stack", "-", "threads=2");
+			a = find_row("slab", slab_impls[si], backends[k], "threads=2");
+			snprintf(what, sizeof(what), "slab%s 2 threads pairs/s, %s / ck_stack", cached, backends[k]);
+			if (a)
+				target(what, "threads=2", a, a->v, b, b ? b->v : NULL, 1.0, 0);
+		}
 	}
 	for (k = 0; k < 3; k++) {
 		a = find_row("ipc", "shmprim", backends[k], "cap=1024 batch=1 procs");

@@ -14,6 +14,8 @@
  *   SH_DATA(state, handle)      uint64_t * to the slot's first word
  *   SH_FREE(state, handle)      0 on success
  *   SH_FREE_COUNT(state)        slots free now (exact when idle)
+ *   SH_THREAD_DONE(state)       optional: each thread's copy, after its timed loop (e.g. give back
+ *                               the slots a per-handle cache kept); 0 on success
  *   SH_FINI(state)              optional
  */
 #include "bench_common.h"
@@ -65,8 +67,12 @@ static void *SH_CAT(SH_NAME, _thread)(void *p)
 			errors++;
 	}
 done:
-	x->t0[side] = t0;
 	x->t1[side] = bench_now_ns();
+	x->t0[side] = t0;
+#ifdef SH_THREAD_DONE
+	if (SH_THREAD_DONE(&state) != 0)
+		errors++;
+#endif
 	x->errors[side] = errors;
 	return NULL;
 }
@@ -128,4 +134,5 @@ out:
 #undef SH_DATA
 #undef SH_FREE
 #undef SH_FREE_COUNT
+#undef SH_THREAD_DONE
 #undef SH_FINI

@@ -108,5 +108,21 @@
 #else
 #define SLAB_GEN_STEP 1u
 #endif
+/* S9: allocation from the per-handle cache checks the slot's word with a load,
+ * then stores (no CAS): two copies of one handle can both take the slot. */
+#ifdef SHMPRIM_MUTANT_S9
+#define SLAB_CACHE_TAKE_BY_STORE 1
+#else
+#define SLAB_CACHE_TAKE_BY_STORE 0
+#endif
+/* S10: the cache gives a slot back to the list after checking its word with a
+ * load, without first claiming it by a CAS that steps the generation: a copy
+ * of the handle can allocate the slot in between, and it is pushed while
+ * allocated. */
+#ifdef SHMPRIM_MUTANT_S10
+#define SLAB_CACHE_RETURN_UNCLAIMED 1
+#else
+#define SLAB_CACHE_RETURN_UNCLAIMED 0
+#endif
 
 #endif

@@ -37,6 +37,22 @@
  *              While FREEING is set the slot is the freer's: reclaim(freer)
  *              finishes the free, everyone else leaves it alone.
  *
+ * Per-handle cache (set_cache; off by default). A cached slot is a free in
+ * progress that is never pushed: the free's CAS to FREE|FREEING|me, then the
+ * (index, generation) goes into the handle's private array. Every reclaim but
+ * reclaim(me) leaves such a slot alone (busy); reclaim(me) finds it FREEING,
+ * off the list and not pushed since its detach, and takes it, as it does for a
+ * free that died before its push. The cache hands it out with one CAS
+ *   C1: FREE|FREEING|me gen g -> ALLOCATED|me gen g+1 (acq_rel)
+ * which also orders the previous owner's writes (its free's CAS released them)
+ * before the new owner's. It gives it back to the list with
+ *   C2: FREE|FREEING|me gen g -> FREE|FREEING|me gen g+1 (acq_rel), push, finish
+ * C2 steps the generation so that a copy of the handle (struct copy, fork)
+ * still holding (index, g) fails C1 or C2 on it instead of allocating a slot
+ * that is on the list, or pushing one that is allocated; whoever loses a C1
+ * or C2 drops the entry. Between C2 and the push the slot is FREEING|me as
+ * in any free, so the crash windows are the ones above.
+ *
  * Hostile peer: indices read from shared memory are range-checked before use,
  * every retry loop is bounded, geometry comes from the private handle.
  */
@@ -160,6 +176,9 @@ static void fill_handle(shmprim_slab_raw *slab, void *header, void *meta, void *
 	slab->slot_size = slot_size;
 	slab->data_stride = data_stride_of(slot_size);
 	slab->owner_id = 0;
+	slab->cache_size = 0;
+	slab->cache_len = 0;
+	slab->cache_returned = 0;
 }
 
 shmprim_status shmprim_slab_raw_init(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len, void *data,
@@ -271,12 +290,42 @@ static inline void store_link(shmprim_slab_meta *m, uint32_t next)
 	sp_store_relaxed_u32(&m->next_free, next);
 }
 
+/* C1: the newest cached slot that is still ours (see the top of this file).
+ * A failed CAS means a copy of this handle, or a reclaim, took the slot: the
+ * entry is dropped and the next one tried. */
+static int cache_take(shmprim_slab_raw *slab, shmprim_slot_handle *out)
+{
+	while (slab->cache_len != 0) {
+		shmprim_slot_handle c = slab->cache[--slab->cache_len];
+		uint64_t *word = &slab->meta[c.index].state_gen;
+		uint64_t w = FREEING_WORD(c.generation, slab->owner_id);
+		uint64_t to = WORD(c.generation + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED, slab->owner_id);
+
+		SHMPRIM_LOOP_TICK();
+		if (SLAB_CACHE_TAKE_BY_STORE) {
+			if (SLAB_STATE_LOAD(word) != w)
+				continue;
+			sp_store_release_u64(word, to);
+		} else if (!sp_cas_u64(word, &w, to, SLAB_STATE_ORDER, SP_RELAXED)) {
+			continue;
+		}
+		out->index = c.index;
+		out->generation = c.generation + SLAB_GEN_STEP;
+		return 1;
+	}
+	return 0;
+}
+
 shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_slot_handle *out)
 {
 	uint64_t *free_head = &slab->header->free_head;
-	uint64_t old = SLAB_POP_LOAD(free_head);                           /* A1 */
+	uint64_t old;
 	uint32_t tries, k, index = 0;
 	uint64_t w = 0;
+
+	if (slab->cache_len != 0 && cache_take(slab, out))
+		return SHMPRIM_ALLOC_OK;
+	old = SLAB_POP_LOAD(free_head);                                      /* A1 */
 
 	for (tries = 0;; tries++) {
 		shmprim_slab_meta *m;
@@ -406,28 +455,93 @@ shmprim_status shmprim_slab_raw_mark_in_flight(shmprim_slab_raw *slab, shmprim_s
 	return transition(slab, h, SHMPRIM_SLOT_ALLOCATED, SHMPRIM_SLOT_IN_FLIGHT, 0, err);
 }
 
-static shmprim_status release_slot(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t from,
-                                   shmprim_slot_error *err)
+/* Pushes a slot this handle is freeing (FREE|FREEING|me, generation gen) and
+ * finishes the free. On CONTENDED the slot stays FREE|FREEING off the list: a
+ * reclaim of this owner finishes the free. */
+static shmprim_status push_and_finish(shmprim_slab_raw *slab, uint32_t index, uint32_t gen)
 {
-	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err);
+	shmprim_status st = push_free(slab, index);
 	uint64_t freeing;
 
-	if (st != SHMPRIM_OK)
-		return st;
-	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
-	st = push_free(slab, h.index);
 	if (st == SHMPRIM_OK) {
 		SHMPRIM_WINDOW(SHMPRIM_WINDOW_PUSHED);
 		/* On the list: finish, so the slot is nobody's. Release, so that a
 		 * reclaim that sees the finished word also sees this push's
 		 * free_tag. Fails harmlessly if the slot was popped meanwhile. */
-		freeing = FREEING_WORD(h.generation, slab->owner_id);
-		sp_cas_u64(&slab->meta[h.index].state_gen, &freeing, WORD(h.generation, SHMPRIM_SLOT_FREE, 0),
-		           SLAB_PUSH_ORDER, SP_RELAXED);
+		freeing = FREEING_WORD(gen, slab->owner_id);
+		sp_cas_u64(&slab->meta[index].state_gen, &freeing, WORD(gen, SHMPRIM_SLOT_FREE, 0), SLAB_PUSH_ORDER,
+		           SP_RELAXED);
 	}
-	/* On CONTENDED the slot stays FREE|FREEING off the list: a reclaim of
-	 * this owner finishes the free. */
-	return report(err, st, 0, 0);
+	return st;
+}
+
+/* C2 (see the top of this file), then push and finish. A failed C2 means the
+ * slot is no longer ours to give back: the entry is dropped (OK). On
+ * CONTENDED the slot stays claimed and cached, *c naming its new generation. */
+static shmprim_status cache_return(shmprim_slab_raw *slab, shmprim_slot_handle *c)
+{
+	uint64_t *word = &slab->meta[c->index].state_gen;
+	uint64_t w = FREEING_WORD(c->generation, slab->owner_id);
+	uint32_t gen = c->generation + 1u;
+
+	if (SLAB_CACHE_RETURN_UNCLAIMED) {
+		if (SLAB_STATE_LOAD(word) != w)
+			return SHMPRIM_OK;
+		gen = c->generation;
+	} else if (!sp_cas_u64(word, &w, FREEING_WORD(gen, slab->owner_id), SLAB_STATE_ORDER, SP_RELAXED)) {
+		return SHMPRIM_OK;
+	}
+	slab->cache_returned++;
+	c->generation = gen;
+	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
+	return push_and_finish(slab, c->index, gen);
+}
+
+/* Gives the oldest n cached slots back; stops at the first failure, keeping
+ * that slot and the rest cached, in order. */
+static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n)
+{
+	shmprim_status st = SHMPRIM_OK;
+	uint32_t i, kept = 0;
+
+	for (i = 0; i < slab->cache_len; i++) {
+		shmprim_slot_handle c = slab->cache[i];
+
+		if (i < n && st == SHMPRIM_OK) {
+			st = cache_return(slab, &c);
+			if (st == SHMPRIM_OK)
+				continue;
+		}
+		slab->cache[kept++] = c;
+	}
+	slab->cache_len = kept;
+	return st;
+}
+
+/* Keeps a slot just moved to FREE|FREEING|me; a full cache first gives back
+ * its older half. 0 if there is still no room (the give-back hit the retry
+ * bound): the caller then pushes the slot itself. */
+static int cache_put(shmprim_slab_raw *slab, shmprim_slot_handle h)
+{
+	if (slab->cache_len >= slab->cache_size)
+		(void)cache_give_back(slab, slab->cache_len - slab->cache_size / 2);
+	if (slab->cache_len >= slab->cache_size)
+		return 0;
+	slab->cache[slab->cache_len++] = h;
+	return 1;
+}
+
+static shmprim_status release_slot(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t from,
+                                   shmprim_slot_error *err)
+{
+	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err);
+
+	if (st != SHMPRIM_OK)
+		return st;
+	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
+	if (slab->cache_size != 0 && cache_put(slab, h))
+		return report(err, SHMPRIM_OK, 0, 0);
+	return report(err, push_and_finish(slab, h.index, h.generation), 0, 0);
 }
 
 shmprim_status shmprim_slab_raw_free(shmprim_slab_raw *slab, shmprim_slot_handle h, shmprim_slot_error *err)
@@ -472,8 +586,38 @@ shmprim_status shmprim_slab_raw_set_owner(shmprim_slab_raw *slab, uint32_t owner
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	if (owner_id > SHMPRIM_SLAB_OWNER_MAX)
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	if (slab->cache_len != 0) {
+		/* cached slots carry the old id: give them back under it */
+		shmprim_status st = cache_give_back(slab, slab->cache_len);
+
+		if (st != SHMPRIM_OK)
+			return st;
+	}
 	slab->owner_id = owner_id;
 	return SHMPRIM_OK;
+}
+
+shmprim_status shmprim_slab_raw_set_cache(shmprim_slab_raw *slab, uint32_t n)
+{
+	if (!slab)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (n > SHMPRIM_SLAB_CACHE_MAX)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	if (slab->cache_len > n) {
+		shmprim_status st = cache_give_back(slab, slab->cache_len - n);
+
+		if (st != SHMPRIM_OK)
+			return st;
+	}
+	slab->cache_size = n;
+	return SHMPRIM_OK;
+}
+
+shmprim_status shmprim_slab_raw_flush_cache(shmprim_slab_raw *slab)
+{
+	if (!slab)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	return cache_give_back(slab, slab->cache_len);
 }
 
 shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handle h, shmprim_slot_error *err)
@@ -686,7 +830,7 @@ shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead, u
 void shmprim_slab_raw_audit(shmprim_slab_raw *slab, shmprim_slab_audit_report *out)
 {
 	shmprim_slab_audit_report r;
-	uint32_t index, i, free_total = 0;
+	uint32_t index, i, free_total = 0, freeing_total = 0, freeing_listed = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.list_ok = true;
@@ -702,6 +846,7 @@ void shmprim_slab_raw_audit(shmprim_slab_raw *slab, shmprim_slab_audit_report *o
 			break;
 		}
 		r.on_free_list++;
+		freeing_listed += IS_FREEING(w); /* pushed, its free not finished yet */
 		index = sp_load_relaxed_u32(&slab->meta[index].next_free);
 	}
 	for (i = 0; i < slab->slot_count; i++) {
@@ -709,13 +854,17 @@ void shmprim_slab_raw_audit(shmprim_slab_raw *slab, shmprim_slab_audit_report *o
 
 		SHMPRIM_LOOP_TICK();
 		switch (word_valid(w) ? KIND_OF(w) : 3u) {
-		case SHMPRIM_SLOT_FREE: free_total++; break;
+		case SHMPRIM_SLOT_FREE:
+			free_total++;
+			freeing_total += IS_FREEING(w);
+			break;
 		case SHMPRIM_SLOT_ALLOCATED: r.allocated++; break;
 		case SHMPRIM_SLOT_IN_FLIGHT: r.in_flight++; break;
 		default: r.bad_state++; break;
 		}
 	}
 	r.free_off_list = free_total > r.on_free_list ? free_total - r.on_free_list : 0;
+	r.freeing_off_list = freeing_total > freeing_listed ? freeing_total - freeing_listed : 0;
 	*out = r;
 }
 
@@ -837,6 +986,16 @@ uint32_t shmprim_slab_free_count_approx(shmprim_slab *slab)
 shmprim_status shmprim_slab_set_owner(shmprim_slab *slab, uint32_t owner_id)
 {
 	return shmprim_slab_raw_set_owner(slab ? &slab->raw : NULL, owner_id);
+}
+
+shmprim_status shmprim_slab_set_cache(shmprim_slab *slab, uint32_t n)
+{
+	return shmprim_slab_raw_set_cache(slab ? &slab->raw : NULL, n);
+}
+
+shmprim_status shmprim_slab_flush_cache(shmprim_slab *slab)
+{
+	return shmprim_slab_raw_flush_cache(slab ? &slab->raw : NULL);
 }
 
 shmprim_status shmprim_slab_adopt(shmprim_slab *slab, shmprim_slot_handle h)

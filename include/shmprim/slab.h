@@ -33,6 +33,28 @@
  * every process that may die, including forked children, which otherwise
  * keep their parent's.
  *
+ * Per-handle cache (optional, off by default: set_cache). Like a mempool's
+ * per-core cache, a handle may keep up to n slots it freed and hand them out
+ * again itself: a free then costs one CAS on the slot's own state word and
+ * an allocation one more, and neither touches the shared free-list head.
+ * A cached slot is in an existing state, "a free in progress by this handle's
+ * owner" (FREE|FREEING|owner), so the guarantees above hold unchanged:
+ *   - stale handles and double frees are refused exactly as without a cache
+ *     (the slot is FREE; an allocation still bumps the generation);
+ *   - reclaim(owner) returns a dead owner's cached slots (counted in
+ *     `freeing`); every other reclaim leaves them alone (`busy`);
+ *   - taking a slot from the cache is a CAS, so two copies of one handle (a
+ *     struct copy, a fork) never allocate one slot twice: the loser drops its
+ *     entry and tries the next.
+ * The price is capacity: slots in one handle's cache are invisible to every
+ * other handle, which may see WOULD_BLOCK while they sit there (and
+ * free_count_approx does not count them). flush_cache gives them back; a full
+ * cache gives back its older half by itself. A slot the cache gives back to
+ * the list has its generation stepped once more on the way (so a stale copy
+ * of the cache cannot take it), i.e. its next handle's generation is 2 above
+ * the last one. An anonymous handle's (owner 0) cached slots can be recovered
+ * only by its own flush: set an owner id wherever a process may die.
+ *
  * Bounds: every call makes at most SHMPRIM_SLAB_RETRY_LIMIT attempts per
  * retry loop (then CONTENDED) and walks at most slot_count list links, so
  * a peer rewriting shared words can slow a call down but never hang it.
@@ -82,6 +104,8 @@ typedef struct shmprim_slot_error {
 
 /* CAS retries per loop before a call gives up with CONTENDED. */
 #define SHMPRIM_SLAB_RETRY_LIMIT 100000u
+/* Most slots one handle's cache may keep (set_cache). */
+#define SHMPRIM_SLAB_CACHE_MAX 32u
 
 typedef struct shmprim_slab_raw {
 	shmprim_slab_header *header;
@@ -91,6 +115,11 @@ typedef struct shmprim_slab_raw {
 	uint32_t slot_size;
 	uint32_t data_stride;
 	uint32_t owner_id;        /* recorded in the slots this handle takes; 0 = anonymous */
+	/* Private: the free-slot cache (set_cache), oldest first. */
+	uint32_t cache_size;
+	uint32_t cache_len;
+	uint64_t cache_returned;  /* slots the cache gave back to the list (each stepped its generation once) */
+	shmprim_slot_handle cache[SHMPRIM_SLAB_CACHE_MAX];
 } shmprim_slab_raw;
 
 /* reclaim flags */
@@ -115,6 +144,9 @@ typedef struct shmprim_slab_audit_report {
 	uint32_t bad_state;      /* state word holds no valid state */
 	bool list_ok;            /* list ends in END within slot_count links, no cycle, no out-of-range index,
 	                            every listed slot FREE */
+	uint32_t freeing_off_list; /* of free_off_list: FREE|FREEING, i.e. a free in progress or a slot in
+	                              some handle's cache (reclaim(owner) returns them); the rest are
+	                              allocations in progress or leaks */
 } shmprim_slab_audit_report;
 
 typedef struct shmprim_slab {
@@ -146,10 +178,22 @@ SHMPRIM_API shmprim_status shmprim_slab_raw_free_allocated(shmprim_slab_raw *sla
 SHMPRIM_API void *shmprim_slab_raw_slot_data(shmprim_slab_raw *slab, shmprim_slot_handle h);
 SHMPRIM_API uint32_t shmprim_slab_raw_free_count_approx(shmprim_slab_raw *slab);
 /* Owner id (1..SHMPRIM_SLAB_OWNER_MAX, or 0 for anonymous) recorded by this handle's
- * allocations, frees and adoptions; INVALID_ARGUMENT otherwise. A forked child that
+ * allocations, frees and adoptions; INVALID_ARGUMENT otherwise. Flushes the cache first
+ * (and returns its failure, owner unchanged). A forked child that
  * inherits a handle keeps the parent's id until it sets its own. Also the id a reclaim
  * made through this handle locks with (a reclaim needs one). */
 SHMPRIM_API shmprim_status shmprim_slab_raw_set_owner(shmprim_slab_raw *slab, uint32_t owner_id);
+/* Per-handle cache of up to n freed slots (0..SHMPRIM_SLAB_CACHE_MAX; 0, the default, is
+ * no cache), see the top of this file; INVALID_ARGUMENT above the max. Shrinking gives the
+ * excess (oldest first) back to the free list; if that fails (CONTENDED) the size is left
+ * as it was. The size is per handle: a copy of the handle gets it too; init and attach
+ * start a handle without a cache (re-attaching a handle whose cache holds slots leaves
+ * them to reclaim(owner): flush first). */
+SHMPRIM_API shmprim_status shmprim_slab_raw_set_cache(shmprim_slab_raw *slab, uint32_t n);
+/* Gives every cached slot back to the free list. CONTENDED if a push hit the retry bound:
+ * the slots not given back stay cached (and reclaimable by owner). Also done by
+ * set_owner (cached slots carry the old id), which fails with the same status. */
+SHMPRIM_API shmprim_status shmprim_slab_raw_flush_cache(shmprim_slab_raw *slab);
 /* The receiver of an IN_FLIGHT handle takes responsibility for it: reclaim of its own
  * id will return the slot. Same errors as mark_in_flight. */
 SHMPRIM_API shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handle h,
@@ -187,6 +231,8 @@ SHMPRIM_API uint32_t shmprim_slab_slot_count(const shmprim_slab *slab);
 /* Walks the free list (at most slot_count steps): exact only when no one else is using the slab. */
 SHMPRIM_API uint32_t shmprim_slab_free_count_approx(shmprim_slab *slab);
 SHMPRIM_API shmprim_status shmprim_slab_set_owner(shmprim_slab *slab, uint32_t owner_id);
+SHMPRIM_API shmprim_status shmprim_slab_set_cache(shmprim_slab *slab, uint32_t n);
+SHMPRIM_API shmprim_status shmprim_slab_flush_cache(shmprim_slab *slab);
 SHMPRIM_API shmprim_status shmprim_slab_adopt(shmprim_slab *slab, shmprim_slot_handle h);
 SHMPRIM_API shmprim_status shmprim_slab_reclaim(shmprim_slab *slab, uint32_t dead_owner, uint32_t flags,
                                                 shmprim_reclaim_report *report);

@@ -2,10 +2,15 @@
  * SIGKILL slab users at random moments (the library's crash windows widened
  * by the test hooks, so kills land inside allocations and frees), reclaim the
  * dead one's slots, restart it, and check the census:
+ *   - every other worker started keeps a free-slot cache of CACHE slots
+ *     (set_cache), so kills also land on workers with cached slots, and in
+ *     the middle of a cache's give-back;
  *   - after every reclaim, with the live workers stopped: the free list is
- *     acyclic and well-formed, and the only free slots off the list are the
- *     at most one per live worker whose operation is in progress (plus those
- *     reclaim reported busy);
+ *     acyclic and well-formed; the plain free slots off the list are at most
+ *     one per live worker whose allocation is in progress (plus those
+ *     reclaim reported busy, whose freer may have finished since), and the
+ *     FREE|FREEING ones at most what the live workers' frees in progress and
+ *     caches can hold (CACHE + 1 each);
  *   - every live worker's slots keep their stamps (no slot owned twice) and
  *     every call on a held handle succeeds;
  *   - at the end, with every worker killed and reclaimed: free == slot count,
@@ -26,6 +31,7 @@
 #define SLOT_SIZE 64u
 #define WORKERS 3
 #define HELD_MAX 6
+#define CACHE 3 /* WORKERS * (HELD_MAX + CACHE + 1) <= SLOTS: nobody waits for long */
 
 typedef struct slab_ctl {
 	uint32_t failed;
@@ -72,7 +78,7 @@ static uint64_t stamp_sum(const stamp *s)
 	return ipc_mix(s->pid ^ ipc_mix(s->index ^ ipc_mix(s->generation)));
 }
 
-static void worker(void)
+static void worker(uint32_t cache)
 {
 	shmprim_shm shm;
 	shmprim_slab slab;
@@ -92,6 +98,8 @@ static void worker(void)
 		child_fail(c, "attach refused a slab left by killed workers");
 	if (shmprim_slab_set_owner(&slab, (uint32_t)pid) != SHMPRIM_OK)
 		child_fail(c, "set_owner(%" PRIu64 ")", pid);
+	if (shmprim_slab_set_cache(&slab, cache) != SHMPRIM_OK)
+		child_fail(c, "set_cache(%u)", cache);
 	for (;;) {
 		if (n < HELD_MAX && (n == 0 || ipc_below(&rng, 2))) {
 			shmprim_alloc_result a = shmprim_slab_try_alloc(&slab, &held[n]);
@@ -141,12 +149,14 @@ static void worker(void)
 
 static pid_t start(void)
 {
+	static uint64_t started;
+	uint32_t cache = started++ % 2 ? CACHE : 0;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		IPC_FAIL("fork: %s", strerror(errno));
 	if (pid == 0)
-		worker();
+		worker(cache);
 	return pid;
 }
 
@@ -232,9 +242,14 @@ int main(int argc, char **argv)
 		IPC_CHECK(a.allocated + a.in_flight <= (WORKERS - 1) * HELD_MAX + (WORKERS - 1),
 		          "kill %" PRIu64 ": %u allocated + %u in flight: more than the live workers hold", t, a.allocated,
 		          a.in_flight);
-		IPC_CHECK(a.free_off_list <= (WORKERS - 1) + r.busy,
-		          "kill %" PRIu64 ": %u free slots off the list, %d live workers, %u busy: leaked", t,
-		          a.free_off_list, WORKERS - 1, r.busy);
+		IPC_CHECK(a.freeing_off_list <= a.free_off_list, "kill %" PRIu64 ": %u freeing of %u off the list", t,
+		          a.freeing_off_list, a.free_off_list);
+		IPC_CHECK(a.free_off_list - a.freeing_off_list <= (WORKERS - 1) + r.busy,
+		          "kill %" PRIu64 ": %u plain free slots off the list, %d live workers, %u busy: leaked", t,
+		          a.free_off_list - a.freeing_off_list, WORKERS - 1, r.busy);
+		IPC_CHECK(a.freeing_off_list <= (WORKERS - 1) * (CACHE + 1),
+		          "kill %" PRIu64 ": %u slots being freed or cached, more than %d live workers can hold", t,
+		          a.freeing_off_list, WORKERS - 1);
 		if (a.free_off_list > max_off_list)
 			max_off_list = a.free_off_list;
 		stop_all(w, v, SIGCONT);
@@ -254,11 +269,12 @@ int main(int argc, char **argv)
 	reclaim(&slab, dead_ones[0], &total); /* orphans whose freer was reclaimed after them */
 	shmprim_slab_audit(&slab, &a);
 	IPC_CHECK(a.list_ok, "final free list broken%s", "");
-	IPC_CHECK(a.on_free_list == SLOTS && a.free_off_list == 0 && a.allocated == 0 && a.in_flight == 0,
-	          "final census: %u listed, %u leaked, %u allocated, %u in flight of %u", a.on_free_list, a.free_off_list,
-	          a.allocated, a.in_flight, SLOTS);
-	printf("slab crash test (%s): %" PRIu64 " kills, %" PRIu64 " ops; reclaimed %u slots (%u held, %u mid-free, "
-	       "%u mid-alloc), %u busy seen, at most %" PRIu64 " in progress at a census; %.1f s, seed %" PRIu64 "\n",
+	IPC_CHECK(a.on_free_list == SLOTS && a.free_off_list == 0 && a.freeing_off_list == 0 && a.allocated == 0 &&
+	              a.in_flight == 0,
+	          "final census: %u listed, %u leaked (%u freeing), %u allocated, %u in flight of %u", a.on_free_list,
+	          a.free_off_list, a.freeing_off_list, a.allocated, a.in_flight, SLOTS);
+	printf("slab crash test (%s): %" PRIu64 " kills, %" PRIu64 " ops; reclaimed %u slots (%u held, %u mid-free "
+	       "or cached, %u mid-alloc), %u busy seen, at most %" PRIu64 " in progress at a census; %.1f s, seed %" PRIu64 "\n",
 	       shmprim_backend_name(), kills, ctl->ops, total.reclaimed, total.allocated, total.freeing, total.orphans,
 	       total.busy, max_off_list, (double)(ipc_now_ns() - t0) / 1e9, seed);
 	IPC_CHECK(total.orphans > 0 && total.freeing > 0,

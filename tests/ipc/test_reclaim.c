@@ -9,6 +9,10 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../../src/test_hooks.h" /* built with SHMPRIM_TEST_HOOKS: the crash windows can be widened */
 
@@ -379,6 +383,144 @@ Test(reclaim, repairs_a_corrupt_list)
 		expect_whole(&slab, 0, 0);
 		shmprim_heap_region_free(&heap);
 	}
+}
+
+/* A handle's free-slot cache (set_cache) holds its slots as frees in
+ * progress (FREE|FREEING|owner, off the list): reclaim(owner) returns them
+ * with the owner's allocated ones, every other reclaim leaves them alone. */
+Test(reclaim, cached_slots_go_back_with_their_owner)
+{
+	shmprim_slab slab, dead;
+	shmprim_heap_region heap = make(&slab, SLOTS);
+	shmprim_slot_handle h[5];
+	shmprim_reclaim_report r;
+	shmprim_slab_audit_report a;
+	uint32_t i;
+
+	dead = slab;
+	cr_assert_eq(shmprim_slab_set_owner(&dead, DEAD), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_set_cache(&dead, 4), SHMPRIM_OK);
+	for (i = 0; i < 5; i++)
+		cr_assert_eq(shmprim_slab_try_alloc(&dead, &h[i]), SHMPRIM_ALLOC_OK);
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(shmprim_slab_free_allocated(&dead, h[i]), SHMPRIM_OK);
+		cr_assert_eq(meta(&slab, h[i].index)->state_gen, word(1, SHMPRIM_SLOT_FREE, DEAD, 1), "cached");
+	}
+	cr_assert_eq(shmprim_slab_mark_in_flight(&dead, h[4]), SHMPRIM_OK);
+	shmprim_slab_audit(&slab, &a);
+	cr_assert(a.on_free_list == SLOTS - 5 && a.free_off_list == 3 && a.freeing_off_list == 3 && a.allocated == 1 &&
+	          a.in_flight == 1);
+	/* While DEAD lives, another's reclaim sees its cached slots as busy. */
+	r = reclaim_ok(&slab, OTHER, 0);
+	cr_assert_eq(r.reclaimed, 0);
+	cr_assert_eq(r.busy, 3);
+	r = reclaim_ok(&slab, DEAD, SHMPRIM_RECLAIM_IN_FLIGHT);
+	cr_assert_eq(r.freeing, 3, "the cached slots");
+	cr_assert_eq(r.allocated, 2, "the allocated and the in-flight one");
+	cr_assert_eq(r.orphans, 0);
+	cr_assert_eq(r.busy, 0);
+	cr_assert_eq(r.reclaimed, 5);
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(meta(&slab, h[i].index)->state_gen, word(2, SHMPRIM_SLOT_FREE, 0, 0), "slot %u", h[i].index);
+	expect_whole(&slab, 0, 0);
+	shmprim_slab_audit(&slab, &a);
+	cr_assert_eq(a.freeing_off_list, 0);
+	/* The dead handle's stale cache can neither allocate nor push them again. */
+	cr_assert_eq(shmprim_slab_flush_cache(&dead), SHMPRIM_OK);
+	cr_assert_eq(dead.raw.cache_returned, 0);
+	expect_whole(&slab, 0, 0);
+	{
+		shmprim_slot_handle g[SLOTS];
+		uint32_t seen = 0;
+
+		for (i = 0; i < SLOTS; i++) {
+			cr_assert_eq(shmprim_slab_try_alloc(&dead, &g[i]), SHMPRIM_ALLOC_OK);
+			cr_assert_eq(seen & (1u << g[i].index), 0, "slot %u handed out twice", g[i].index);
+			seen |= 1u << g[i].index;
+		}
+		cr_assert_eq(shmprim_slab_try_alloc(&dead, &g[0]), SHMPRIM_ALLOC_WOULD_BLOCK);
+	}
+	shmprim_heap_region_free(&heap);
+}
+
+/* A real process with a non-empty cache is SIGKILLed: reclaim of its pid
+ * returns exactly its cached and allocated slots; the parent's own cached
+ * slot is busy meanwhile; the census is exact afterwards. */
+typedef struct cache_child_ctl {
+	uint32_t ready;
+	uint32_t failed;
+	uint32_t cached, allocated;
+} cache_child_ctl;
+
+Test(reclaim, sigkilled_child_with_a_cache, .timeout = 20)
+{
+	enum { N = 16 };
+	size_t bytes = 4096 + shmprim_slab_required_size(N, 40);
+	unsigned char *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cache_child_ctl *ctl = (cache_child_ctl *)mem;
+	shmprim_slab slab;
+	shmprim_slot_handle mine;
+	shmprim_reclaim_report r;
+	shmprim_slab_audit_report a;
+	pid_t child;
+	int status;
+
+	cr_assert_neq(mem, MAP_FAILED);
+	cr_assert_eq(shmprim_slab_init(&slab, shmprim_region_from_raw(mem + 4096, bytes - 4096), 0, N, 40), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_set_owner(&slab, ME), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_set_cache(&slab, 2), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &mine), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, mine), SHMPRIM_OK); /* the parent's one cached slot */
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		/* no cr_assert here: report through ctl and wait to be killed */
+		shmprim_slot_handle h[7];
+		int i, bad = shmprim_slab_set_owner(&slab, (uint32_t)getpid()) != SHMPRIM_OK; /* flushes the inherited cache */
+
+		bad |= shmprim_slab_set_cache(&slab, 8) != SHMPRIM_OK;
+		for (i = 0; i < 7 && !bad; i++)
+			bad |= shmprim_slab_try_alloc(&slab, &h[i]) != SHMPRIM_ALLOC_OK;
+		for (i = 0; i < 5 && !bad; i++) /* 5 frees into a cache of 8: all kept */
+			bad |= shmprim_slab_free_allocated(&slab, h[i]) != SHMPRIM_OK;
+		bad |= slab.raw.cache_len != 5;
+		ctl->cached = slab.raw.cache_len;
+		ctl->allocated = 2;
+		__atomic_store_n(&ctl->failed, (uint32_t)bad, __ATOMIC_RELAXED);
+		__atomic_store_n(&ctl->ready, 1, __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
+	while (!__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE))
+		ipc_sleep_ns(100000);
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	cr_assert_eq(ctl->failed, 0, "the child's own calls failed");
+	shmprim_slab_audit(&slab, &a);
+	cr_assert(a.list_ok);
+	cr_assert_eq(a.on_free_list, N - 7, "the child's set_owner gave the inherited cached slot back");
+	cr_assert_eq(a.freeing_off_list, 5);
+	cr_assert_eq(a.free_off_list, 5);
+	cr_assert_eq(a.allocated, 2);
+	/* The parent's own entry went stale with the child's flush: dropped, and
+	 * a slot from the list is cached instead. */
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &mine), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(slab.raw.cache_len, 0);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, mine), SHMPRIM_OK);
+	cr_assert_eq(slab.raw.cache_len, 1);
+	r = reclaim_ok(&slab, (uint32_t)child, 0);
+	cr_assert_eq(r.freeing, ctl->cached);
+	cr_assert_eq(r.allocated, ctl->allocated);
+	cr_assert_eq(r.orphans, 0);
+	cr_assert_eq(r.reclaimed, 7);
+	cr_assert_eq(r.busy, 1, "the parent's cached slot");
+	shmprim_slab_audit(&slab, &a);
+	cr_assert(a.list_ok && a.on_free_list == N - 1 && a.free_off_list == 1 && a.freeing_off_list == 1 &&
+	          a.allocated == 0 && a.in_flight == 0 && a.bad_state == 0);
+	cr_assert_eq(shmprim_slab_flush_cache(&slab), SHMPRIM_OK);
+	expect_whole(&slab, 0, 0);
+	munmap(mem, bytes);
 }
 
 /* ---- reclaim against live allocators ----

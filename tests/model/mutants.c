@@ -55,6 +55,8 @@ static const gate_entry gate[] = {
 	{"S6", "consumer frees the slot before reading it (test-level)", {"slab_handoff_free_first"}, {NULL}},
 	{"S7", "generation not bumped on allocation", {"slab_stale_handle_sequential"}, {NULL}},
 	{"S8", "ABA tag truncated to one bit", {"slab_aba_tag_parity"}, {NULL}},
+	{"S9", "cache allocation as load then store", {"slab_cache_copied_race"}, {NULL}},
+	{"S10", "cache give-back without the claiming CAS", {"slab_cache_copy_flush_vs_alloc"}, {NULL}},
 };
 
 static int test_no, failures;

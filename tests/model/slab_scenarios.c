@@ -60,9 +60,14 @@ static int spawn2(void (*a)(void *), void (*b)(void *), void *arg)
 	return 0;
 }
 
+static unsigned char me_of(int thread)
+{
+	return (unsigned char)(0x10 * thread + 1);
+}
+
 static unsigned char me(void)
 {
-	return (unsigned char)(0x10 * mc_self() + 1);
+	return me_of(mc_self());
 }
 
 /* ---- loom 2/14: two threads alloc once, free_allocated ---- */
@@ -732,6 +737,291 @@ static void slab_reclaim_vs_live(void *arg)
 	slab_check_quiescent(c->fx, 2);
 }
 
+/* ---- the per-handle cache (set_cache): cached slots are FREE|FREEING|owner
+ * off the list, taken back by C1 and given back by C2 + push (src/slab.c).
+ * Every scenario flushes the caches after the joins and checks, besides the
+ * list, that no slot is left FREE off the list (the audit's counts). ---- */
+static void fx_set_cache(slab_fx *fx, uint32_t n)
+{
+	mc_assert_eq(fx->form == FX_REGION ? shmprim_slab_set_cache(&fx->region_slab, n)
+	                                   : shmprim_slab_raw_set_cache(&fx->raw_slab, n),
+	             SHMPRIM_OK);
+}
+
+static shmprim_status fx_flush(slab_fx *fx)
+{
+	return fx->form == FX_REGION ? shmprim_slab_flush_cache(&fx->region_slab)
+	                             : shmprim_slab_raw_flush_cache(&fx->raw_slab);
+}
+
+static shmprim_slab_raw *fx_raw(slab_fx *fx)
+{
+	return fx->form == FX_REGION ? &fx->region_slab.raw : &fx->raw_slab;
+}
+
+/* A copy of the handle by value, cache included (what a fork or a struct
+ * copy makes). */
+static slab_fx *fx_copy(const slab_fx *fx)
+{
+	slab_fx *b = mc_alloc(sizeof(*b), 8);
+
+	*b = *fx;
+	return b;
+}
+
+static void cache_check_quiescent(slab_fx *fx, uint32_t expected_free)
+{
+	shmprim_slab_audit_report a;
+
+	slab_check_quiescent(fx, expected_free);
+	shmprim_slab_raw_audit(fx_raw(fx), &a);
+	mc_assert(a.list_ok);
+	mc_assert_eq(a.on_free_list, expected_free);
+	mc_assert_eq(a.free_off_list, 0);
+	mc_assert_eq(a.freeing_off_list, 0);
+	mc_assert_eq(a.allocated + a.in_flight, fx->slot_count - expected_free);
+}
+
+/* 1. A slot sits in h[0]'s cache (h = c->h[0], stale from the free on). T1
+ * takes it from the cache (C1), writes, frees it back into the cache; T2 uses
+ * the stale handle through another handle: every call is refused. */
+static void cache_owner_cycle(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = alloc_ok(c->fx);
+
+	mc_assert_eq(h.index, c->h[0].index);
+	mc_assert_eq(h.generation, c->h[0].generation + 1);
+	own(c->fx, h, me());
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+}
+
+static void cache_stale_user(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *other = slab_fx_attach(c->fx);
+	shmprim_status st;
+
+	st = slab_free_allocated(other, c->h[0]);
+	mc_assert(st == SHMPRIM_ERR_INVALID_STATE || st == SHMPRIM_ERR_GENERATION_MISMATCH);
+	st = slab_mark_in_flight(other, c->h[0]);
+	mc_assert(st == SHMPRIM_ERR_INVALID_STATE || st == SHMPRIM_ERR_GENERATION_MISMATCH);
+	mc_assert(slab_data(other, c->h[0]) == NULL);
+}
+
+static void slab_cache_vs_stale_free(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+
+	fx_set_cache(c->fx, 2);
+	c->h[0] = alloc_ok(c->fx);
+	mc_assert_eq(slab_free_allocated(c->fx, c->h[0]), SHMPRIM_OK); /* cached */
+	spawn2(cache_owner_cycle, cache_stale_user, c);
+	mc_assert_eq(fx_raw(c->fx)->cache_len, 1);
+	mc_assert_eq(fx_flush(c->fx), SHMPRIM_OK);
+	mc_assert_eq(slab_generation(c->fx, c->h[0].index), c->h[0].generation + 2); /* C1 once, C2 once */
+	cache_check_quiescent(c->fx, 2);
+}
+
+/* 2. One slot, cached in a handle that was then copied: T1 allocates through
+ * one copy and T2 through the other. Exactly one gets it (C1 is a CAS); the
+ * other drops its entry and finds the list empty. S9 (a load, then a store)
+ * gives the slot to both. */
+static void cache_copy_alloc(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self();
+	slab_fx *mine = t == 1 ? c->fx : (slab_fx *)c->ring; /* the copy rides in c->ring */
+
+	c->res[t][0] = slab_alloc(mine, &c->got[t][0]);
+	if (c->res[t][0] == SHMPRIM_ALLOC_OK) {
+		own(mine, c->got[t][0], me());
+		mc_assert_eq(slab_free_allocated(mine, c->got[t][0]), SHMPRIM_OK); /* into this copy's cache */
+	} else {
+		mc_assert_eq(c->res[t][0], SHMPRIM_ALLOC_WOULD_BLOCK);
+	}
+	mc_assert_eq(fx_raw(mine)->cache_len, c->res[t][0] == SHMPRIM_ALLOC_OK ? 1u : 0u);
+}
+
+static void slab_cache_copied_race(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 1);
+	shmprim_slot_handle h;
+	slab_fx *copy;
+
+	fx_set_cache(c->fx, 2);
+	h = alloc_ok(c->fx);
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+	copy = fx_copy(c->fx);
+	c->ring = (ring_fx *)(void *)copy;
+	spawn2(cache_copy_alloc, cache_copy_alloc, c);
+	mc_assert((c->res[1][0] == SHMPRIM_ALLOC_OK) != (c->res[2][0] == SHMPRIM_ALLOC_OK));
+	mc_assert_eq(fx_flush(c->fx), SHMPRIM_OK);
+	mc_assert_eq(fx_flush(copy), SHMPRIM_OK);
+	mc_assert_eq(fx_raw(c->fx)->cache_returned + fx_raw(copy)->cache_returned, 1); /* pushed once */
+	cache_check_quiescent(c->fx, 1);
+}
+
+/* 3. Flush vs a concurrent pop: both slots sit in T1's cache (main wrote
+ * 0x33 into them); T1 takes one, writes 0x11, frees it, flushes both; T2
+ * waits for slots on another handle and must see the bytes of whoever freed
+ * each one (C2 + the push publish them). */
+static void cache_use_then_flush(void *arg)
+{
+	slab_ctx *c = arg;
+	shmprim_slot_handle h = alloc_ok(c->fx);
+
+	c->got[mc_self()][0] = h;
+	payload_write(slab_data(c->fx, h), SLOT_SIZE, 0x11);
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+	mc_assert_eq(fx_flush(c->fx), SHMPRIM_OK);
+}
+
+static void cache_pop_both(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *other = slab_fx_attach(c->fx);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		shmprim_slot_handle h = slab_alloc_wait(other);
+
+		c->got[mc_self()][i] = h;
+		mc_assert(payload_is(slab_data(other, h), SLOT_SIZE, h.index == c->h[1].index ? 0x11 : 0x33));
+	}
+}
+
+static void slab_cache_flush_vs_pop(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	int i, t1, t2;
+
+	fx_set_cache(c->fx, 2);
+	for (i = 0; i < 2; i++) {
+		c->h[i] = alloc_ok(c->fx);
+		payload_write(slab_data(c->fx, c->h[i]), SLOT_SIZE, 0x33);
+	}
+	for (i = 0; i < 2; i++)
+		mc_assert_eq(slab_free_allocated(c->fx, c->h[i]), SHMPRIM_OK);
+	/* T1 will take the newest (h[1]) back from its cache */
+	t1 = mc_spawn(cache_use_then_flush, c);
+	t2 = mc_spawn(cache_pop_both, c);
+	mc_join(t1);
+	mc_join(t2);
+	mc_assert_eq(c->got[t1][0].index, c->h[1].index);
+	mc_assert(c->got[t2][0].index != c->got[t2][1].index);
+	mc_assert_eq(fx_raw(c->fx)->cache_returned, 2);
+	cache_check_quiescent(c->fx, 0);
+}
+
+/* 4. A copy flushes while the other copy allocates the same cached slot: C2
+ * and C1 race; whoever loses drops the entry. S10 (give back after a plain
+ * check) pushes the slot the other copy has just allocated. */
+static void cache_copy_flush(void *arg)
+{
+	slab_ctx *c = arg;
+
+	c->st[mc_self()][0] = fx_flush(c->fx);
+}
+
+static void cache_copy_take(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *copy = (slab_fx *)(void *)c->ring;
+	int t = mc_self();
+
+	c->res[t][0] = slab_alloc(copy, &c->got[t][0]);
+	if (c->res[t][0] == SHMPRIM_ALLOC_OK)
+		own(copy, c->got[t][0], me());
+	else
+		mc_assert_eq(c->res[t][0], SHMPRIM_ALLOC_WOULD_BLOCK);
+}
+
+static void slab_cache_copy_flush_vs_alloc(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 1);
+	shmprim_slot_handle h;
+	slab_fx *copy;
+	int t1, t2;
+
+	fx_set_cache(c->fx, 2);
+	h = alloc_ok(c->fx);
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK);
+	copy = fx_copy(c->fx);
+	c->ring = (ring_fx *)(void *)copy;
+	t1 = mc_spawn(cache_copy_flush, c);
+	t2 = mc_spawn(cache_copy_take, c);
+	mc_join(t1);
+	mc_join(t2);
+	mc_assert_eq(c->st[t1][0], SHMPRIM_OK);
+	if (c->res[t2][0] == SHMPRIM_ALLOC_OK) {
+		mc_assert(payload_is(slab_data(copy, c->got[t2][0]), SLOT_SIZE, me_of(t2)));
+		cache_check_quiescent(c->fx, 0);
+		mc_assert_eq(slab_free_allocated(copy, c->got[t2][0]), SHMPRIM_OK);
+		mc_assert_eq(fx_flush(copy), SHMPRIM_OK);
+	}
+	cache_check_quiescent(c->fx, 1);
+}
+
+/* 5. Owner 1 died holding one slot allocated and one in its cache; owner 2
+ * reclaims it while owner 3 (cache of 1) allocates, frees into its cache,
+ * allocates again and frees, and flushes. The reclaim returns exactly the dead
+ * one's two (the cached one as `freeing`), may take a slot owner 3 popped but
+ * had not allocated (an orphan), and never owner 3's cached slot (busy). */
+static void cache_reclaim_dead(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *h = with_owner(c->fx, 2);
+	shmprim_reclaim_report r;
+	shmprim_status st;
+
+	memset(&r, 0, sizeof(r));
+	st = h->form == FX_REGION ? shmprim_slab_reclaim(&h->region_slab, 1, 0, &r)
+	                          : shmprim_slab_raw_reclaim(&h->raw_slab, 1, 0, &r);
+	mc_assert_eq(st, SHMPRIM_OK);
+	mc_assert_eq(r.allocated, 1);
+	mc_assert_eq(r.freeing, 1);
+	mc_assert(r.orphans <= 1);
+	mc_assert(r.busy <= 1);
+	mc_assert_eq(r.corrupt, 0);
+	mc_assert_eq(r.reclaimed, r.allocated + r.freeing + r.orphans);
+}
+
+static void cache_live_user(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *h = with_owner(c->fx, 3);
+	int i;
+
+	fx_set_cache(h, 1);
+	for (i = 0; i < 2; i++) {
+		shmprim_slot_handle s;
+		shmprim_alloc_result res = slab_alloc(h, &s);
+
+		if (res == SHMPRIM_ALLOC_OK) {
+			own(h, s, me());
+			mc_assert_eq(slab_free_allocated(h, s), SHMPRIM_OK);
+		} else {
+			mc_assert_eq(res, SHMPRIM_ALLOC_WOULD_BLOCK); /* the list is detached while reclaim runs */
+		}
+	}
+	mc_assert_eq(fx_flush(h), SHMPRIM_OK);
+}
+
+static void slab_cache_reclaim_vs_live(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 3);
+	slab_fx *dead = with_owner(c->fx, 1);
+	shmprim_slot_handle gone;
+
+	fx_set_cache(dead, 2);
+	c->h[0] = alloc_ok(dead); /* owner 1 dies holding it... */
+	gone = alloc_ok(dead);
+	mc_assert_eq(slab_free_allocated(dead, gone), SHMPRIM_OK); /* ...and this one in its cache */
+	spawn2(cache_reclaim_dead, cache_live_user, c);
+	cache_check_quiescent(c->fx, 3);
+}
+
 const scenario slab_scenarios[] = {
 	{"slab_concurrent_alloc_free", slab_concurrent_alloc_free, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_no_double_alloc", slab_no_double_alloc, MC_TIER_EXHAUSTIVE, false, 0, 0},
@@ -752,6 +1042,11 @@ const scenario slab_scenarios[] = {
 	{"slab_attach_second_handle", slab_attach_second_handle, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_reclaim_vs_live", slab_reclaim_vs_live, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_release_sequence_3t", slab_release_sequence_3t, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_cache_vs_stale_free", slab_cache_vs_stale_free, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_cache_copied_race", slab_cache_copied_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_cache_flush_vs_pop", slab_cache_flush_vs_pop, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_cache_copy_flush_vs_alloc", slab_cache_copy_flush_vs_alloc, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_cache_reclaim_vs_live", slab_cache_reclaim_vs_live, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_stale_handle_3t", slab_stale_handle_3t, MC_TIER_BOUNDED, false, 0, 0},
 	{"slab_aba_3t", slab_aba_3t, MC_TIER_BOUNDED, false, 0, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},

@@ -22,6 +22,18 @@
  *               other get INVALID_STATE with the exact expected/actual.
  *               Default 3*10^5 rounds over 2 slots. Exit 77 (a skip for
  *               Meson) if one side won every round: the race never ran.
+ *        2-cache, 3-cache, pipeline-cache
+ *               the same with every thread's own handle caching freed slots
+ *               (set_cache): the threaded runs cycle the cache size through
+ *               1..4 every 251 iterations (shrinking gives slots back) and
+ *               flush every 61 (so a thread waiting for a slot that sits
+ *               in another's cache gets it soon), over threads + 1 slots; the
+ *               pipeline's consumer (cache 4) flushes whenever the ring is
+ *               empty, so the producer is never starved. Every thread
+ *               flushes at the end. A slot given back by a cache steps its
+ *               generation once more, so a handle's generation may step by
+ *               2; the end check is then exact: the generations add up to
+ *               the allocations plus the caches' give-backs.
  *   Iterations are divided by the scale (stress_util.h: env
  *   SHMPRIM_STRESS_SCALE, default 10 under TSan/ASan, else 1).
  * At the end: free_count_approx == slots, every slot FREE, and the slots'
@@ -49,6 +61,7 @@
 struct shared {
 	shmprim_slab slab;
 	uint32_t slots;
+	uint32_t cache;        /* 0: no cache; else the cache modes */
 	uint64_t iterations;
 	uint32_t owner[64];    /* 0, or the owning thread's id + 1 */
 	uint32_t last_gen[64]; /* generation of the slot's latest handle */
@@ -56,6 +69,7 @@ struct shared {
 
 struct worker {
 	struct shared *sh;
+	shmprim_slab slab;     /* this thread's own handle (a cache is per handle) */
 	uint32_t id;
 	pthread_t thread;
 	uint64_t allocs;
@@ -119,7 +133,8 @@ static void claim(struct worker *w, uint64_t iter, shmprim_slot_handle h)
 		fail("slot handed out while another thread owns it (owner id+1 in parentheses)", w->id, iter, h,
 		     (int)prev);
 	last = __atomic_load_n(&sh->last_gen[h.index], __ATOMIC_RELAXED);
-	if (h.generation != last + 1)
+	/* a cache's give-back steps the generation once more (checked exactly at the end) */
+	if (h.generation != last + 1 && !(sh->cache && h.generation == last + 2))
 		fail("generation did not step by exactly 1 (previous in parentheses)", w->id, iter, h, (int)last);
 	__atomic_store_n(&sh->last_gen[h.index], h.generation, __ATOMIC_RELAXED);
 }
@@ -133,7 +148,7 @@ static void disown(struct worker *w, shmprim_slot_handle h)
 /* One alloc attempt; CONTENDED counts as a miss, CORRUPT fails. */
 static int try_alloc(struct worker *w, uint64_t iter, shmprim_slot_handle *h)
 {
-	shmprim_alloc_result res = shmprim_slab_try_alloc(&w->sh->slab, h);
+	shmprim_alloc_result res = shmprim_slab_try_alloc(&w->slab, h);
 
 	if (res == SHMPRIM_ALLOC_OK) {
 		w->allocs++;
@@ -152,7 +167,7 @@ static int try_alloc(struct worker *w, uint64_t iter, shmprim_slot_handle *h)
 static void release(struct worker *w, uint64_t iter, shmprim_slot_handle h, const unsigned char *stamp,
                     int via_free_allocated)
 {
-	shmprim_slab *slab = &w->sh->slab;
+	shmprim_slab *slab = &w->slab;
 	unsigned char *data = shmprim_slab_slot_data(slab, h);
 	shmprim_slot_error err;
 	shmprim_status st;
@@ -177,6 +192,24 @@ static void release(struct worker *w, uint64_t iter, shmprim_slot_handle h, cons
 		fail("free refused", w->id, iter, h, (int)st);
 }
 
+static void cache_call(struct worker *w, uint64_t iter, const char *what, shmprim_status st)
+{
+	shmprim_slot_handle none = { 0, 0 };
+
+	if (st != SHMPRIM_OK)
+		fail(what, w->id, iter, none, (int)st);
+}
+
+/* Cache sizes 1..4 in turn (a shrink gives the excess back), and a flush now
+ * and then, so the give-back paths race the other threads' pops. */
+static void cache_churn(struct worker *w, uint64_t iter)
+{
+	if (iter % 251 == 250)
+		cache_call(w, iter, "set_cache", shmprim_slab_set_cache(&w->slab, (uint32_t)((iter / 251) % 4) + 1));
+	else if (iter % 61 == 60)
+		cache_call(w, iter, "flush_cache", shmprim_slab_flush_cache(&w->slab));
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -195,12 +228,16 @@ static void *worker_main(void *arg)
 		}
 		make_stamp(stamp, w->id, iter);
 		for (k = 0; k < held; k++)
-			memcpy(shmprim_slab_slot_data(&w->sh->slab, h[k]), stamp, SLOT_SIZE);
+			memcpy(shmprim_slab_slot_data(&w->slab, h[k]), stamp, SLOT_SIZE);
 		if (iter % 64 == 0)
 			sched_yield(); /* let another thread run while we hold slots */
 		for (k = 0; k < held; k++)
 			release(w, iter, h[k], stamp, (iter + (uint64_t)k) % 4 == 3);
+		if (w->sh->cache)
+			cache_churn(w, iter);
 	}
+	if (w->sh->cache)
+		cache_call(w, iter, "final flush", shmprim_slab_flush_cache(&w->slab));
 	return NULL;
 }
 
@@ -208,6 +245,8 @@ static void *worker_main(void *arg)
 
 struct pipe {
 	struct shared *sh;
+	shmprim_slab producer_slab;  /* each side its own handle */
+	shmprim_slab consumer_slab;
 	shmprim_spsc ring;
 	shmprim_spsc_producer producer;
 	shmprim_spsc_consumer consumer;
@@ -228,7 +267,7 @@ static void *pipe_producer(void *arg)
 		unsigned char *data;
 		shmprim_status st;
 
-		while ((res = shmprim_slab_try_alloc(&p->sh->slab, &h)) != SHMPRIM_ALLOC_OK) {
+		while ((res = shmprim_slab_try_alloc(&p->producer_slab, &h)) != SHMPRIM_ALLOC_OK) {
 			if (res == SHMPRIM_ALLOC_CORRUPT)
 				fail("pipeline: try_alloc returned CORRUPT", 0, i, h, (int)res);
 			p->producer_waits++;
@@ -236,12 +275,12 @@ static void *pipe_producer(void *arg)
 		}
 		if (h.index >= p->sh->slots)
 			fail("pipeline: index out of range", 0, i, h, 0);
-		data = shmprim_slab_slot_data(&p->sh->slab, h);
+		data = shmprim_slab_slot_data(&p->producer_slab, h);
 		if (!data)
 			fail("pipeline: slot_data NULL after alloc", 0, i, h, 0);
 		make_stamp(payload, 0, i);
 		memcpy(data, payload, SLOT_SIZE);
-		st = shmprim_slab_mark_in_flight(&p->sh->slab, h);
+		st = shmprim_slab_mark_in_flight(&p->producer_slab, h);
 		if (st != SHMPRIM_OK)
 			fail("pipeline: mark_in_flight refused", 0, i, h, (int)st);
 		while ((pr = shmprim_spsc_push(&p->producer, &h)) == SHMPRIM_PUSH_WOULD_BLOCK) {
@@ -267,24 +306,35 @@ static void *pipe_consumer(void *arg)
 
 		while (!shmprim_spsc_pop(&p->consumer, &h)) {
 			p->consumer_waits++;
+			/* nothing to do: give the cached slots back to the producer */
+			if (p->sh->cache && (st = shmprim_slab_flush_cache(&p->consumer_slab)) != SHMPRIM_OK)
+				fail("pipeline: flush_cache", 1, i, h, (int)st);
 			sched_yield();
 		}
-		data = shmprim_slab_slot_data(&p->sh->slab, h);
+		data = shmprim_slab_slot_data(&p->consumer_slab, h);
 		if (!data)
 			fail("pipeline: slot_data NULL for a popped handle", 1, i, h, 0);
 		make_stamp(payload, 0, i);
 		check_stamp(1, i, h, data, payload, "in the pipeline (item number = iteration)");
-		st = shmprim_slab_free(&p->sh->slab, h);
+		st = shmprim_slab_free(&p->consumer_slab, h);
 		if (st != SHMPRIM_OK)
 			fail("pipeline: free refused", 1, i, h, (int)st);
+	}
+	if (p->sh->cache) {
+		shmprim_slot_handle none = { 0, 0 };
+		shmprim_status st = shmprim_slab_flush_cache(&p->consumer_slab);
+
+		if (st != SHMPRIM_OK)
+			fail("pipeline: final flush_cache", 1, i, none, (int)st);
 	}
 	return NULL;
 }
 
 /* ---- the end state ---- */
 
-/* Every slot FREE, all on the free list, generations summing to the allocations. */
-static int check_idle(struct shared *sh, uint64_t allocs, int check_books)
+/* Every slot FREE, all on the free list, generations summing to the
+ * allocations plus the caches' give-backs (each stepped a generation once). */
+static int check_idle(struct shared *sh, uint64_t allocs, uint64_t given_back, int check_books)
 {
 	uint64_t gen_sum = 0;
 	uint32_t i, free_count = shmprim_slab_free_count_approx(&sh->slab);
@@ -301,16 +351,17 @@ static int check_idle(struct shared *sh, uint64_t allocs, int check_books)
 			fprintf(stderr, "slab_stress: slot %u ends in state %u\n", i, state);
 			return 0;
 		}
-		if (check_books && (sh->owner[i] != 0 || sh->last_gen[i] != gen)) {
+		if (check_books && (sh->owner[i] != 0 || gen - sh->last_gen[i] > (sh->cache ? 1u : 0u))) {
 			fprintf(stderr, "slab_stress: slot %u: owner %u, generation %u, last handed out %u\n", i,
 			        sh->owner[i], gen, sh->last_gen[i]);
 			return 0;
 		}
 		gen_sum += gen;
 	}
-	if (gen_sum != allocs) {
-		fprintf(stderr, "slab_stress: generations add up to %llu, but %llu allocations were made\n",
-		        (unsigned long long)gen_sum, (unsigned long long)allocs);
+	if (gen_sum != allocs + given_back) {
+		fprintf(stderr,
+		        "slab_stress: generations add up to %llu, but %llu allocations were made and caches gave %llu back\n",
+		        (unsigned long long)gen_sum, (unsigned long long)allocs, (unsigned long long)given_back);
 		return 0;
 	}
 	return 1;
@@ -319,14 +370,19 @@ static int check_idle(struct shared *sh, uint64_t allocs, int check_books)
 static int run_threads(struct shared *sh, uint32_t nthreads, uint64_t scale)
 {
 	struct worker w[MAX_THREADS];
-	uint64_t allocs = 0, would_block = 0, contended = 0, seconds = 0;
+	uint64_t allocs = 0, would_block = 0, contended = 0, seconds = 0, given_back = 0;
 	double t0 = stress_now(), secs;
 	uint32_t i;
 
 	for (i = 0; i < nthreads; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].sh = sh;
+		w[i].slab = sh->slab;
 		w[i].id = i;
+		if (sh->cache && shmprim_slab_set_cache(&w[i].slab, sh->cache) != SHMPRIM_OK) {
+			fprintf(stderr, "slab_stress: set_cache(%u) refused\n", sh->cache);
+			return 2;
+		}
 		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) {
 			fprintf(stderr, "slab_stress: pthread_create failed\n");
 			return 2;
@@ -338,6 +394,7 @@ static int run_threads(struct shared *sh, uint32_t nthreads, uint64_t scale)
 		would_block += w[i].would_block;
 		contended += w[i].contended;
 		seconds += w[i].second_slots;
+		given_back += w[i].slab.raw.cache_returned;
 	}
 	secs = stress_now() - t0;
 	if (allocs != nthreads * sh->iterations + seconds) {
@@ -345,13 +402,14 @@ static int run_threads(struct shared *sh, uint32_t nthreads, uint64_t scale)
 		        (unsigned long long)(nthreads * sh->iterations + seconds));
 		return 1;
 	}
-	if (!check_idle(sh, allocs, 1))
+	if (!check_idle(sh, allocs, given_back, 1))
 		return 1;
-	printf("slab_stress [%s] %u threads: %llu iterations each, %u slots: ok in %.2f s "
-	       "(scale 1/%llu; %llu allocations, %llu second slots, %llu would-block, %llu contended)\n",
-	       shmprim_backend_name(), nthreads, (unsigned long long)sh->iterations, sh->slots, secs,
-	       (unsigned long long)scale, (unsigned long long)allocs, (unsigned long long)seconds,
-	       (unsigned long long)would_block, (unsigned long long)contended);
+	printf("slab_stress [%s] %u threads%s: %llu iterations each, %u slots: ok in %.2f s "
+	       "(scale 1/%llu; %llu allocations, %llu second slots, %llu would-block, %llu contended, "
+	       "%llu given back by caches)\n",
+	       shmprim_backend_name(), nthreads, sh->cache ? ", cache on" : "", (unsigned long long)sh->iterations,
+	       sh->slots, secs, (unsigned long long)scale, (unsigned long long)allocs, (unsigned long long)seconds,
+	       (unsigned long long)would_block, (unsigned long long)contended, (unsigned long long)given_back);
 	return 0;
 }
 
@@ -364,6 +422,13 @@ static int run_pipeline(struct shared *sh, uint64_t scale)
 
 	memset(&p, 0, sizeof(p));
 	p.sh = sh;
+	p.producer_slab = sh->slab;
+	p.consumer_slab = sh->slab;
+	if (sh->cache && (shmprim_slab_set_cache(&p.producer_slab, sh->cache) != SHMPRIM_OK ||
+	                  shmprim_slab_set_cache(&p.consumer_slab, sh->cache) != SHMPRIM_OK)) {
+		fprintf(stderr, "slab_stress: set_cache(%u) refused\n", sh->cache);
+		return 2;
+	}
 	if (shmprim_heap_region_new_zeroed(&ring_mem, shmprim_spsc_required_size(4, sizeof(shmprim_slot_handle))) !=
 	            SHMPRIM_OK ||
 	    shmprim_spsc_init(&p.ring, shmprim_heap_region_region(&ring_mem), 0, 4, sizeof(shmprim_slot_handle)) !=
@@ -384,12 +449,18 @@ static int run_pipeline(struct shared *sh, uint64_t scale)
 		fprintf(stderr, "slab_stress: pipeline ring not empty at the end\n");
 		return 1;
 	}
-	if (!check_idle(sh, sh->iterations, 0))
+	if (p.producer_slab.raw.cache_len != 0) {
+		fprintf(stderr, "slab_stress: the producer, which never frees, has %u cached slots\n",
+		        p.producer_slab.raw.cache_len);
 		return 1;
-	printf("slab_stress [%s] pipeline: %llu items, %u slots, ring of 4: ok in %.2f s "
-	       "(scale 1/%llu; producer waited %llu times, consumer %llu)\n",
-	       shmprim_backend_name(), (unsigned long long)sh->iterations, sh->slots, secs, (unsigned long long)scale,
-	       (unsigned long long)p.producer_waits, (unsigned long long)p.consumer_waits);
+	}
+	if (!check_idle(sh, sh->iterations, p.consumer_slab.raw.cache_returned, 0))
+		return 1;
+	printf("slab_stress [%s] pipeline%s: %llu items, %u slots, ring of 4: ok in %.2f s "
+	       "(scale 1/%llu; producer waited %llu times, consumer %llu; %llu given back by the consumer's cache)\n",
+	       shmprim_backend_name(), sh->cache ? ", cache on" : "", (unsigned long long)sh->iterations, sh->slots,
+	       secs, (unsigned long long)scale, (unsigned long long)p.producer_waits,
+	       (unsigned long long)p.consumer_waits, (unsigned long long)p.consumer_slab.raw.cache_returned);
 	shmprim_heap_region_free(&ring_mem);
 	return 0;
 }
@@ -564,7 +635,7 @@ static int run_race(struct shared *sh, uint64_t scale)
 	}
 	pthread_join(b, NULL);
 	secs = stress_now() - t0;
-	if (!check_idle(sh, sh->iterations, 0))
+	if (!check_idle(sh, sh->iterations, 0, 0))
 		return 1;
 	if (r.a_wins == 0 || r.b_wins == 0) {
 		/* Not the library's fault (a loaded machine kept one thread off the
@@ -587,18 +658,32 @@ int main(int argc, char **argv)
 	uint64_t scale = stress_scale();
 	int pipeline, race, rc;
 	uint32_t nthreads = 0;
+	const char *mode = argc > 1 ? argv[1] : "";
+	size_t mode_len = strlen(mode);
+	char base[16];
 
-	if (argc < 2 || (strcmp(argv[1], "2") != 0 && strcmp(argv[1], "3") != 0 && strcmp(argv[1], "pipeline") != 0 &&
-	                 strcmp(argv[1], "race") != 0)) {
-		fprintf(stderr, "usage: %s 2|3|pipeline|race [iterations [slots]]\n", argv[0]);
+	/* "-cache" on a mode turns the per-handle caches on */
+	if (mode_len > 6 && strcmp(mode + mode_len - 6, "-cache") == 0 && mode_len - 6 < sizeof(base)) {
+		sh.cache = 4;
+		mode_len -= 6;
+	}
+	if (mode_len >= sizeof(base))
+		mode_len = 0;
+	memcpy(base, mode, mode_len);
+	base[mode_len] = '\0';
+	if (argc < 2 || (strcmp(base, "2") != 0 && strcmp(base, "3") != 0 && strcmp(base, "pipeline") != 0 &&
+	                 (strcmp(base, "race") != 0 || sh.cache))) {
+		fprintf(stderr, "usage: %s 2|3|pipeline|race|2-cache|3-cache|pipeline-cache [iterations [slots]]\n",
+		        argv[0]);
 		return 2;
 	}
-	pipeline = strcmp(argv[1], "pipeline") == 0;
-	race = strcmp(argv[1], "race") == 0;
+	pipeline = strcmp(base, "pipeline") == 0;
+	race = strcmp(base, "race") == 0;
 	if (!pipeline && !race)
-		nthreads = (uint32_t)(argv[1][0] - '0');
+		nthreads = (uint32_t)(base[0] - '0');
 	sh.iterations = stress_arg(argc, argv, 2, pipeline ? 2000000 : race ? 300000 : 5000000) / scale;
-	sh.slots = (uint32_t)stress_arg(argc, argv, 3, pipeline ? 6 : race ? 2 : nthreads + 1);
+	sh.slots = (uint32_t)stress_arg(argc, argv, 3,
+	                                pipeline ? 6 : race ? 2 : nthreads + 1);
 	if (sh.iterations == 0)
 		sh.iterations = 1;
 	if (sh.slots == 0 || sh.slots > sizeof(sh.owner) / sizeof(sh.owner[0])) {
