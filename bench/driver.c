@@ -535,11 +535,11 @@ static void print_row_line(const row *r, const char *suffix, const double *v)
 
 	snprintf(param, sizeof(param), "%s%s", r->param, suffix);
 	if (!row_ok(r)) {
-		printf("%-18s %-7s %-26s %10s  (%llu errors, %d failed runs)\n", r->impl, r->backend, param,
+		printf("%-19s %-7s %-25s %10s  (%llu errors, %d failed runs)\n", r->impl, r->backend, param,
 		       r->errors ? "FAILED" : "NO DATA", (unsigned long long)r->errors, r->setup_failures);
 		return;
 	}
-	printf("%-18s %-7s %-26s %10.1f %10.1f %10.1f  %s\n", r->impl, r->backend, param, st.median, st.min, st.max,
+	printf("%-19s %-7s %-25s %10.1f %10.1f %10.1f  %s\n", r->impl, r->backend, param, st.median, st.min, st.max,
 	       r->unit);
 	json_line(r->workload, r->impl, r->backend, param, st.median, st.min, st.max, r->unit);
 }
@@ -557,7 +557,7 @@ static void print_workload(const workload *w)
 	if (w->npass > w->nkept)
 		printf("; %d in another mode dropped", w->npass - w->nkept);
 	printf("\n");
-	printf("%-18s %-7s %-26s %10s %10s %10s  %s\n", "impl", "backend", "param", "median", "min", "max", "unit");
+	printf("%-19s %-7s %-25s %10s %10s %10s  %s\n", "impl", "backend", "param", "median", "min", "max", "unit");
 	for (i = w->first; i < w->first + w->count; i++) {
 		const row *r = &rows[i];
 
@@ -762,15 +762,20 @@ static void print_targets(void)
 	printf("\n== targets: ratios of medians from this run (range: worst/best pairing of the runs) ==\n");
 	for (c = 0; c < 2; c++) {
 		snprintf(param, sizeof(param), "%s batch=1", caps[c]);
-		for (k = 0; k < 3; k++) {
-			a = find_row("spsc-tput", "shmprim", backends[k], param);
+		for (k = 0; k < 6; k++) {
+			/* exported calls, then the same push/pop inlined (shmprim-inline) */
+			const char *impl = k < 3 ? "shmprim" : "shmprim-inline";
+			const char *be = backends[k % 3];
+			const char *how = k < 3 ? "" : " inline";
+
+			a = find_row("spsc-tput", impl, be, param);
 			if (!a)
 				continue;
 			b = best_peer("spsc-tput", param, 0, &pv);
-			snprintf(what, sizeof(what), "single-item tput %s, %s / best peer ring", caps[c], backends[k]);
+			snprintf(what, sizeof(what), "single-item%s tput %s, %s / best peer ring", how, caps[c], be);
 			target(what, param, a, a->v, b, pv, 1.5, 0);
 			b = find_row("spsc-tput", "seed baseline", "-", param);
-			snprintf(what, sizeof(what), "single-item tput %s, %s / seed", caps[c], backends[k]);
+			snprintf(what, sizeof(what), "single-item%s tput %s, %s / seed", how, caps[c], be);
 			target(what, param, a, a->v, b, b ? b->v : NULL, 5.0, 0);
 		}
 		snprintf(param, sizeof(param), "%s batch=32", caps[c]);

@@ -14,6 +14,8 @@
 
 #include <shmprim/shmprim.h>
 
+#include "spsc_inline.h"
+
 #ifndef BENCH_BACKEND
 #error "BENCH_BACKEND must name the atomics backend this module is built for"
 #endif
@@ -73,6 +75,25 @@ typedef struct w8 {
 } w8;
 
 SHMPRIM_SPSC_TYPED(w8_ring, w8)
+
+static inline int sp_push1_inline(shmprim_spsc_producer *p, const void *item)
+{
+	return shmprim_spsc_push_inline(p, item) == SHMPRIM_PUSH_OK;
+}
+
+/* The same push and pop inlined into the loop (src/spsc_inline.h), as a
+ * program built in the same Meson tree gets them: batch 1 only. */
+#define RH_NAME sp_inline8
+#define RH_ITEM uint64_t
+#define RH_PROD shmprim_spsc_producer
+#define RH_CONS shmprim_spsc_consumer
+#define RH_SIZE(cap) shmprim_spsc_required_size(cap, 8)
+#define RH_INIT(mem, cap) sp_init(mem, cap, 8)
+#define RH_OPEN_PROD(mem, cap, p) sp_open(mem, cap, 8, p, NULL)
+#define RH_OPEN_CONS(mem, cap, c) sp_open(mem, cap, 8, NULL, c)
+#define RH_PUSH1(p, it) sp_push1_inline(p, it)
+#define RH_POP1(c, it) shmprim_spsc_pop_inline(c, it)
+#include "ring_harness.h"
 
 /* copy API: push/pop for batch 1, push_burst/pop_burst for larger batches */
 #define RH_NAME sp_copy8
@@ -184,6 +205,7 @@ SHMPRIM_SPSC_TYPED(w8_ring, w8)
 static const ring_impl rings[] = {
 	{"shmprim", BENCH_BACKEND, RI_SINGLE | RI_BATCH | RI_PROCS,
 	 {sp_copy8_tput, sp_copy64_tput, sp_copy256_tput}, sp_copy8_rtt},
+	{"shmprim-inline", BENCH_BACKEND, RI_SINGLE | RI_PROCS, {sp_inline8_tput, NULL, NULL}, sp_inline8_rtt},
 	{"shmprim-zc", BENCH_BACKEND, RI_BATCH | RI_PROCS, {sp_zc8_tput, sp_zc64_tput, sp_zc256_tput}, NULL},
 	{"shmprim-typed", BENCH_BACKEND, RI_BATCH | RI_PROCS, {sp_typed8_tput, NULL, NULL}, NULL},
 };
