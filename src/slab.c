@@ -687,12 +687,15 @@ shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead, u
 	uint64_t old;
 	uint32_t me, held, mark, first, last, cur, steps, i, tries;
 
+	/* Every return leaves a report: zeros unless the reclaim did something. */
+	memset(&r, 0, sizeof(r));
+	if (out)
+		*out = r;
 	if (!slab)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	me = slab->owner_id;
 	if (dead == 0 || dead > SHMPRIM_SLAB_OWNER_MAX || me == 0 || me == dead)
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
-	memset(&r, 0, sizeof(r));
 	lock = &slab->header->reclaim_lock;
 	free_head = &slab->header->free_head;
 

@@ -203,7 +203,9 @@ SHMPRIM_API shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmpri
  * its pidfd said so) and before its id can be reused. One reclaim runs at a time:
  * CONTENDED if another live process is reclaiming (a reclaim whose process died is
  * taken over when dead_owner is that process). While it runs, allocations may see an
- * empty free list (WOULD_BLOCK). INVALID_ARGUMENT for owner 0 or above OWNER_MAX. */
+ * empty free list (WOULD_BLOCK). INVALID_ARGUMENT for owner 0 or above OWNER_MAX, or
+ * when this handle has no id or dead_owner's. *report (may be NULL) is written on every
+ * return: all zero when nothing was done. */
 SHMPRIM_API shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead_owner, uint32_t flags,
                                                     shmprim_reclaim_report *report);
 /* Walks the free list and reads every slot's state; writes nothing. */
