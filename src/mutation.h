@@ -38,7 +38,8 @@
 #else
 #define RING_IS_FULL(used, cap) ((used) >= (cap))
 #endif
-/* R6: seq published before the entry is copied in. */
+/* R6: seq published before the entry is copied in (single push, and the
+ * batches of slots a line or wider). */
 #ifdef SHMPRIM_MUTANT_R6
 #define RING_PUBLISH_BEFORE_COPY 1
 #else

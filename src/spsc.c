@@ -315,12 +315,33 @@ static uint32_t push_batch(shmprim_spsc_producer *p, const void *entries, uint32
 		return 0;
 	}
 	k = n <= room ? n : (all ? 0 : room);
-	for (i = 0; i < k; i++) {
-		unsigned char *slot = producer_slot(p, pos + i);
+	if (p->slot_stride < SHMPRIM_ALIGN) {
+		/* Several slots per line: each is published as it lands, so the
+		 * consumer can follow within the batch. */
+		for (i = 0; i < k; i++) {
+			unsigned char *slot = producer_slot(p, pos + i);
 
-		sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
-		sp_ring_copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, src + (size_t)i * p->entry_size, p->entry_size);
-		RING_PUBLISH_STORE((uint32_t *)slot, pos + i + 1);           /* P2 */
+			sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
+			sp_ring_copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, src + (size_t)i * p->entry_size,
+			                   p->entry_size);
+			RING_PUBLISH_STORE((uint32_t *)slot, pos + i + 1);   /* P2 */
+		}
+	} else {
+		/* A slot spans a line or more: publish after all the copies, as
+		 * commit does, or a consumer that has caught up chases the producer
+		 * line by line (64-byte entries, bursts of 32: 2.5x the items/s on
+		 * the 2-vCPU VM; 8-byte entries lost up to half that way). */
+		for (i = 0; RING_PUBLISH_BEFORE_COPY && i < k; i++)
+			RING_PUBLISH_STORE((uint32_t *)producer_slot(p, pos + i), pos + i + 1);
+		for (i = 0; i < k; i++) {
+			unsigned char *slot = producer_slot(p, pos + i);
+
+			sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
+			sp_ring_copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, src + (size_t)i * p->entry_size,
+			                   p->entry_size);
+		}
+		for (i = 0; !RING_PUBLISH_BEFORE_COPY && i < k; i++)
+			RING_PUBLISH_STORE((uint32_t *)producer_slot(p, pos + i), pos + i + 1);   /* P2 */
 	}
 	if (k) {
 		p->local_head = pos + k;

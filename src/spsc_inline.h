@@ -70,13 +70,17 @@ static inline int sp_ring_head_due(uint32_t next_pos, uint32_t mask)
 
 /* Entry copies: the common small sizes become plain moves instead of a call
  * to memcpy with a run-time length (one thread pushing and popping 8-byte
- * entries: 4.1 ns per pair instead of 8.1, best of runs). Inlined into a
- * caller whose entry is an 8-byte object, GCC sees the 16-byte case as
+ * entries: 4.1 ns per pair instead of 8.1, best of runs; 64-byte entries one
+ * at a time across two CPUs: 1.3x the items/s). Inlined into a
+ * caller whose entry is an 8-byte object, GCC sees the larger cases as
  * reading past it, though size is the ring's entry size at run time. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
+#if __GNUC__ >= 11
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+#endif
 #endif
 static inline void sp_ring_copy_entry(void *dst, const void *src, uint32_t size)
 {
@@ -86,6 +90,12 @@ static inline void sp_ring_copy_entry(void *dst, const void *src, uint32_t size)
 		return;
 	case 16:
 		memcpy(dst, src, 16);
+		return;
+	case 32:
+		memcpy(dst, src, 32);
+		return;
+	case 64:
+		memcpy(dst, src, 64);
 		return;
 	default:
 		memcpy(dst, src, size);

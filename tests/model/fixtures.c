@@ -13,9 +13,9 @@ const char *fx_form_name(fx_form form)
 
 /* ---- ring ---- */
 
-static void ring_names(ring_fx *fx, shmprim_spsc_header *h, unsigned char *slots)
+static void ring_names(ring_fx *fx, shmprim_spsc_header *h, unsigned char *slots, uint32_t entry_size)
 {
-	uint32_t stride = (uint32_t)((SHMPRIM_SPSC_SLOT_OVERHEAD + sizeof(uint64_t) + 7) & ~7u);
+	uint32_t stride = (SHMPRIM_SPSC_SLOT_OVERHEAD + entry_size + 7) & ~7u;
 	uint32_t i;
 
 	mc_name(h, sizeof(*h), "ring.header");
@@ -24,12 +24,16 @@ static void ring_names(ring_fx *fx, shmprim_spsc_header *h, unsigned char *slots
 	mc_name(&h->tail, 4, "ring.tail");
 	for (i = 0; i < fx->capacity; i++) {
 		mc_name(slots + (size_t)i * stride, 4, "ring.slot[%u].seq", i);
-		mc_name(slots + (size_t)i * stride + SHMPRIM_SPSC_SLOT_OVERHEAD, sizeof(uint64_t), "ring.slot[%u].entry",
-		        i);
+		mc_name(slots + (size_t)i * stride + SHMPRIM_SPSC_SLOT_OVERHEAD, entry_size, "ring.slot[%u].entry", i);
 	}
 }
 
 ring_fx *ring_fx_new(fx_form form, uint32_t capacity)
+{
+	return ring_fx_new_sized(form, capacity, sizeof(uint64_t));
+}
+
+ring_fx *ring_fx_new_sized(fx_form form, uint32_t capacity, uint32_t entry_size)
 {
 	ring_fx *fx = mc_alloc(sizeof(*fx), 8);
 	shmprim_status st;
@@ -37,22 +41,21 @@ ring_fx *ring_fx_new(fx_form form, uint32_t capacity)
 	fx->form = form;
 	fx->capacity = capacity;
 	if (form == FX_REGION) {
-		size_t need = shmprim_spsc_required_size(capacity, sizeof(uint64_t));
+		size_t need = shmprim_spsc_required_size(capacity, entry_size);
 
 		fx->offset = FX_REGION_OFFSET;
 		fx->region = shmprim_region_from_raw(mc_alloc(need + FX_REGION_OFFSET, 64), need + FX_REGION_OFFSET);
-		st = shmprim_spsc_init(&fx->region_ring, fx->region, fx->offset, capacity, sizeof(uint64_t));
+		st = shmprim_spsc_init(&fx->region_ring, fx->region, fx->offset, capacity, entry_size);
 		mc_assert_eq(st, SHMPRIM_OK);
-		ring_names(fx, fx->region_ring.raw.header, fx->region_ring.raw.slots);
+		ring_names(fx, fx->region_ring.raw.header, fx->region_ring.raw.slots, entry_size);
 		shmprim_spsc_split(&fx->region_ring, &fx->producer, &fx->consumer);
 	} else {
-		fx->slots_len = shmprim_spsc_slots_size(capacity, sizeof(uint64_t));
+		fx->slots_len = shmprim_spsc_slots_size(capacity, entry_size);
 		fx->header = mc_alloc(SHMPRIM_SPSC_HEADER_SIZE, 64);
 		fx->slots = mc_alloc(fx->slots_len, 8);
-		st = shmprim_spsc_raw_init(&fx->raw_ring, fx->header, fx->slots, fx->slots_len, capacity,
-		                           sizeof(uint64_t));
+		st = shmprim_spsc_raw_init(&fx->raw_ring, fx->header, fx->slots, fx->slots_len, capacity, entry_size);
 		mc_assert_eq(st, SHMPRIM_OK);
-		ring_names(fx, fx->header, fx->slots);
+		ring_names(fx, fx->header, fx->slots, entry_size);
 		shmprim_spsc_raw_split(&fx->raw_ring, &fx->producer, &fx->consumer);
 	}
 	return fx;

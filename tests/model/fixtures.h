@@ -34,6 +34,8 @@ typedef struct ring_fx {
 
 /* A fresh ring of u64 entries, split into producer and consumer. */
 ring_fx *ring_fx_new(fx_form form, uint32_t capacity);
+/* The same with entries of entry_size bytes. */
+ring_fx *ring_fx_new_sized(fx_form form, uint32_t capacity, uint32_t entry_size);
 /* Attaches a second handle to fx's ring (as another process would) and
  * takes its consumer into *out. */
 shmprim_status ring_fx_attach_consumer(ring_fx *fx, shmprim_spsc_consumer *out);

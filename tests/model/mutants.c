@@ -37,12 +37,12 @@ typedef struct gate_entry {
 } gate_entry;
 
 static const gate_entry gate[] = {
-	{"R1", "slot seq and head published relaxed", {"ring_one_item"}, {NULL}},
+	{"R1", "slot seq and head published relaxed", {"ring_one_item", "ring_batch_wide"}, {NULL}},
 	{"R2", "consumer loads the slot seq relaxed", {"ring_one_item"}, {NULL}},
 	{"R3", "consumer releases its index relaxed", {"ring_cap1_2items"}, {NULL}},
 	{"R4", "producer loads the consumer index relaxed", {"ring_cap1_2items"}, {NULL}},
 	{"R5", "full test off by one", {"ring_cap1_2items"}, {NULL}},
-	{"R6", "seq published before the entry is copied in", {"ring_one_item"}, {NULL}},
+	{"R6", "seq published before the entry is copied in", {"ring_one_item", "ring_batch_wide"}, {NULL}},
 	{"R7", "consumer releases its index before copying out", {"ring_cap1_2items"}, {NULL}},
 	{"R8", "consumer believes head without the seq before it", {"ring_cap2_3items"}, {NULL}},
 	/* S1': 3 threads x (alloc, write, free) needs 3 preemptions: the reduced

@@ -182,6 +182,67 @@ static void ring_batch_transfer(void *arg)
 	check_drained(c->fx, 4);
 }
 
+/* 64-byte entries: slots of a line or more, whose batches publish every
+ * seq after all the copies (push_batch in src/spsc.c). */
+typedef struct wide_entry {
+	uint64_t w[8];
+} wide_entry;
+
+static void wide_fill(wide_entry *e, uint64_t v)
+{
+	uint32_t i;
+
+	for (i = 0; i < 8; i++)
+		e->w[i] = v * 100 + i;
+}
+
+static void wide_producer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_producer *p = &c->fx->producer;
+	wide_entry two[2], three;
+
+	wide_fill(&two[0], 1);
+	wide_fill(&two[1], 2);
+	wide_fill(&three, 3);
+	while (shmprim_spsc_push_bulk(p, two, 2, NULL) != 2)
+		sp_spin_hint();
+	while (shmprim_spsc_push_burst(p, &three, 1, NULL) != 1)
+		sp_spin_hint();
+}
+
+static void wide_consumer(void *arg)
+{
+	ring_ctx *c = arg;
+	wide_entry got[3];
+	uint32_t n = 0, k, i;
+
+	while (n < 3) {
+		k = shmprim_spsc_pop_burst(&c->fx->consumer, got + n, 3 - n);
+		if (k == 0)
+			sp_spin_hint();
+		n += k;
+	}
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < 8; i++)
+			mc_assert_eq(got[k].w[i], (k + 1) * 100 + i);
+}
+
+static void ring_batch_wide_transfer(void *arg)
+{
+	const scenario_arg *sa = arg;
+	ring_ctx *c = mc_alloc(sizeof(*c), 8);
+	int tp, tc;
+
+	c->fx = ring_fx_new_sized(sa->form, sa->sc->a, sizeof(wide_entry));
+	c->items = 3;
+	tp = mc_spawn(wide_producer, c);
+	tc = mc_spawn(wide_consumer, c);
+	mc_join(tp);
+	mc_join(tc);
+	check_drained(c->fx, 3);
+}
+
 const scenario ring_scenarios[] = {
 	/* loom 1/12: cap 4, 3 items */
 	{"ring_concurrent", ring_transfer, MC_TIER_EXHAUSTIVE, false, 4, 3},
@@ -196,5 +257,6 @@ const scenario ring_scenarios[] = {
 	{"ring_cap2_4items", ring_transfer, MC_TIER_EXHAUSTIVE, false, 2, 4},
 	{"ring_attach_consumer", ring_attach_transfer, MC_TIER_EXHAUSTIVE, false, 2, 2},
 	{"ring_batch", ring_batch_transfer, MC_TIER_EXHAUSTIVE, false, 2, 0},
+	{"ring_batch_wide", ring_batch_wide_transfer, MC_TIER_EXHAUSTIVE, false, 2, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };

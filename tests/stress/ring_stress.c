@@ -3,10 +3,12 @@
  * through one SPSC ring; the consumer fails on any loss, duplicate, reorder
  * or torn entry (each entry must equal exactly the next expected one).
  *
- * usage: ring_stress MODE [count [capacity [start]]]
+ * usage: ring_stress MODE[:burst] [count [capacity [start]]]
  *   MODE      u64: 8-byte entries holding the sequence number
  *             eN:  N-byte entries (8 < N <= 4096, e.g. e24), every byte derived
  *                  from the sequence number
+ *   :burst    push_burst / pop_burst of 1..32 entries (sizes varying per call,
+ *             different on each side) instead of push / pop
  *   count     items (default 10^7), divided by the scale (stress_util.h:
  *             env SHMPRIM_STRESS_SCALE, default 10 under TSan/ASan, else 1)
  *   capacity  default 1024
@@ -38,6 +40,7 @@ struct run {
 	shmprim_spsc_consumer consumer;
 	uint64_t count;
 	uint32_t entry_size;
+	int burst;
 	uint64_t producer_waits;
 	uint64_t consumer_waits;
 };
@@ -55,6 +58,105 @@ static void make_entry(unsigned char *e, uint32_t size, uint64_t seq)
 		x *= 0xBF58476D1CE4E5B9ull;
 		memcpy(e + k, &x, size - k < 8 ? size - k : 8);
 	}
+}
+
+#define MAX_BURST 32
+
+/* Batch sizes 1..MAX_BURST from a small generator, so both sides mix sizes. */
+static uint32_t next_burst(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ull + 1442695040888963407ull;
+	return 1 + (uint32_t)(*state >> 59);
+}
+
+static void fail_item(const char *what, uint64_t expect, const unsigned char *got, uint32_t size)
+{
+	unsigned char want[MAX_ENTRY];
+	uint64_t seq;
+	uint32_t k = 0;
+
+	memcpy(&seq, got, sizeof(seq));
+	if (seq != expect) {
+		fprintf(stderr, "ring_stress: %s: expected item %llu, got %llu (%s)\n", what, (unsigned long long)expect,
+		        (unsigned long long)seq, seq < expect ? "duplicate or replay" : "lost item or reorder");
+		exit(1);
+	}
+	make_entry(want, size, expect);
+	while (got[k] == want[k])
+		k++;
+	fprintf(stderr, "ring_stress: %s: item %llu is torn: byte %u is %02x, expected %02x\n", what,
+	        (unsigned long long)expect, k, got[k], want[k]);
+	exit(1);
+}
+
+static void *burst_producer_main(void *arg)
+{
+	struct run *r = arg;
+	unsigned char *batch = malloc((size_t)MAX_BURST * r->entry_size);
+	uint64_t seq = 0, gen = 1;
+
+	if (!batch)
+		exit(2);
+	while (seq < r->count) {
+		uint32_t n = next_burst(&gen), done = 0, i;
+		unsigned spins = 0;
+
+		if (n > r->count - seq)
+			n = (uint32_t)(r->count - seq);
+		for (i = 0; i < n; i++)
+			make_entry(batch + (size_t)i * r->entry_size, r->entry_size, seq + i);
+		while (done < n) {
+			shmprim_push_result res;
+			uint32_t k = shmprim_spsc_push_burst(&r->producer, batch + (size_t)done * r->entry_size, n - done,
+			                                     &res);
+
+			if (res == SHMPRIM_PUSH_CORRUPT) {
+				fprintf(stderr, "ring_stress: push_burst at item %llu: corrupt\n",
+				        (unsigned long long)(seq + done));
+				exit(1);
+			}
+			done += k;
+			if (k == 0) {
+				r->producer_waits++;
+				if (++spins % SPINS_BEFORE_YIELD == 0)
+					sched_yield();
+			}
+		}
+		seq += n;
+	}
+	free(batch);
+	return NULL;
+}
+
+static void *burst_consumer_main(void *arg)
+{
+	struct run *r = arg;
+	unsigned char *batch = malloc((size_t)MAX_BURST * r->entry_size);
+	unsigned char want[MAX_ENTRY];
+	uint64_t expect = 0, gen = 7;
+	unsigned spins = 0;
+
+	if (!batch)
+		exit(2);
+	while (expect < r->count) {
+		uint32_t k = shmprim_spsc_pop_burst(&r->consumer, batch, next_burst(&gen)), i;
+
+		if (k == 0) {
+			r->consumer_waits++;
+			if (++spins % SPINS_BEFORE_YIELD == 0)
+				sched_yield();
+			continue;
+		}
+		for (i = 0; i < k; i++, expect++) {
+			const unsigned char *got = batch + (size_t)i * r->entry_size;
+
+			make_entry(want, r->entry_size, expect);
+			if (memcmp(got, want, r->entry_size) != 0)
+				fail_item("pop_burst", expect, got, r->entry_size);
+		}
+	}
+	free(batch);
+	return NULL;
 }
 
 static void *producer_main(void *arg)
@@ -145,12 +247,18 @@ int main(int argc, char **argv)
 	int err;
 
 	memset(&r, 0, sizeof(r));
-	if (argc >= 2 && strcmp(argv[1], "u64") == 0)
-		r.entry_size = 8;
-	else if (argc >= 2 && argv[1][0] == 'e')
-		r.entry_size = (uint32_t)strtoul(argv[1] + 1, NULL, 10);
-	if (r.entry_size < 8 || r.entry_size > MAX_ENTRY || (r.entry_size == 8 && strcmp(argv[1], "u64") != 0)) {
-		fprintf(stderr, "usage: %s u64|eN [count [capacity [start]]]   (8 < N <= %u)\n", argv[0], MAX_ENTRY);
+	if (argc >= 2) {
+		size_t len = strlen(argv[1]);
+
+		r.burst = len > 6 && strcmp(argv[1] + len - 6, ":burst") == 0;
+		if (strcmp(argv[1], "u64") == 0 || strcmp(argv[1], "u64:burst") == 0)
+			r.entry_size = 8;
+		else if (argv[1][0] == 'e')
+			r.entry_size = (uint32_t)strtoul(argv[1] + 1, NULL, 10);
+	}
+	if (r.entry_size < 8 || r.entry_size > MAX_ENTRY || (r.entry_size == 8 && strncmp(argv[1], "u64", 3) != 0)) {
+		fprintf(stderr, "usage: %s u64|eN[:burst] [count [capacity [start]]]   (8 < N <= %u)\n", argv[0],
+		        MAX_ENTRY);
 		return 2;
 	}
 	r.count = stress_arg(argc, argv, 2, 10000000) / scale;
@@ -172,9 +280,9 @@ int main(int argc, char **argv)
 	shmprim_spsc_split(&r.ring, &r.producer, &r.consumer);
 
 	t0 = stress_now();
-	err = pthread_create(&cons, NULL, consumer_main, &r);
+	err = pthread_create(&cons, NULL, r.burst ? burst_consumer_main : consumer_main, &r);
 	if (!err)
-		err = pthread_create(&prod, NULL, producer_main, &r);
+		err = pthread_create(&prod, NULL, r.burst ? burst_producer_main : producer_main, &r);
 	if (err) {
 		fprintf(stderr, "ring_stress: pthread_create: %s\n", strerror(err));
 		return 2;
