@@ -181,8 +181,9 @@ shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, voi
 		return SHMPRIM_ERR_REGION_TOO_SMALL;
 	head = sp_load_acquire_u32(&h->head);
 	tail = sp_load_acquire_u32(&h->tail);
-	/* tail may be ahead of head when a producer died between P2 and P3 and
-	 * the consumer took what it had published (split() repairs head). */
+	/* tail may be ahead of head: the consumer takes entries published
+	 * between head's intervals, and a producer may die before storing it
+	 * (split() repairs head). */
 	if ((uint32_t)(head - tail) > local.capacity && (uint32_t)(tail - head) > local.capacity)
 		return SHMPRIM_ERR_CORRUPT;
 	fill_handle(ring, header, slots, local.capacity, local.entry_size);
@@ -259,12 +260,11 @@ bool shmprim_spsc_pop(shmprim_spsc_consumer *c, void *entry_out)
 	return shmprim_spsc_pop_inline(c, entry_out);
 }
 
-
 /* ---- batches and zero-copy ----
- * The same steps as push and pop: P2 (and C1) once per slot, so the consumer
- * still waits on the slot's own line and sees each entry as soon as it is
- * written; P3 (and C2) once per batch, after the batch's last slot (release
- * orders every earlier copy). P1 is done at most once per batch.
+ * The same steps as push and pop: P2 once per slot (each as it lands for
+ * slots narrower than a line, after all the copies for wider ones), P3 and C2
+ * once per batch, after its last slot (release orders every earlier copy),
+ * P1 at most once per batch; the consumer finds ready entries by C0 and C1.
  */
 
 static inline unsigned char *producer_slot(const shmprim_spsc_producer *p, uint32_t pos)
