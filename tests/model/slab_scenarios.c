@@ -692,6 +692,13 @@ static slab_fx *with_owner(slab_fx *fx, uint32_t owner)
 	return h;
 }
 
+/* reclaim(dead) through h's form */
+static shmprim_status fx_reclaim(slab_fx *h, uint32_t dead, shmprim_reclaim_report *r)
+{
+	return h->form == FX_REGION ? shmprim_slab_reclaim(&h->region_slab, dead, 0, r)
+	                            : shmprim_slab_raw_reclaim(&h->raw_slab, dead, 0, r);
+}
+
 static void reclaim_dead(void *arg)
 {
 	slab_ctx *c = arg;
@@ -700,8 +707,7 @@ static void reclaim_dead(void *arg)
 	shmprim_status st;
 
 	memset(&r, 0, sizeof(r));
-	st = h->form == FX_REGION ? shmprim_slab_reclaim(&h->region_slab, 1, 0, &r)
-	                          : shmprim_slab_raw_reclaim(&h->raw_slab, 1, 0, &r);
+	st = fx_reclaim(h, 1, &r);
 	mc_assert_eq(st, SHMPRIM_OK);
 	mc_assert_eq(r.allocated, 1);
 	/* the live allocator may lose a slot it has popped but not yet marked
@@ -976,8 +982,7 @@ static void cache_reclaim_dead(void *arg)
 	shmprim_status st;
 
 	memset(&r, 0, sizeof(r));
-	st = h->form == FX_REGION ? shmprim_slab_reclaim(&h->region_slab, 1, 0, &r)
-	                          : shmprim_slab_raw_reclaim(&h->raw_slab, 1, 0, &r);
+	st = fx_reclaim(h, 1, &r);
 	mc_assert_eq(st, SHMPRIM_OK);
 	mc_assert_eq(r.allocated, 1);
 	mc_assert_eq(r.freeing, 1);
