@@ -242,32 +242,30 @@ static shmprim_spsc_header *ring_of_consumer(const shmprim_spsc_consumer *c)
 	return (shmprim_spsc_header *)((unsigned char *)c->tail - offsetof(shmprim_spsc_header, tail));
 }
 
-static void wake_if_sleeping(uint32_t *flag, uint32_t *word)
+/* Wakes the other side if its flag says it may sleep on word. update (may be
+ * NULL) is stored into word first: the producer's head, stored only every few
+ * pushes, must be current, or a consumer that read it before our push would
+ * find it unchanged in futex_wait and sleep through the wake. */
+static void wake_if_sleeping(uint32_t *flag, uint32_t *word, const uint32_t *update)
 {
 	sp_fence(SP_SEQ_CST);
 	/* Plain load first: no write (and no line transfer) while nobody sleeps. */
-	if (sp_load_relaxed_u32(flag) != 0 && sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
+	if (sp_load_relaxed_u32(flag) == 0)
+		return;
+	if (update)
+		sp_store_release_u32(word, *update);
+	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
 		futex_wake(word);
 }
 
 void shmprim_spsc_notify_consumer(shmprim_spsc_producer *p)
 {
-	uint32_t *flag = &ring_of_producer(p)->consumer_sleeping;
-
-	sp_fence(SP_SEQ_CST);
-	if (sp_load_relaxed_u32(flag) == 0)
-		return;
-	/* head, the futex word, is stored only every few pushes: bring it up
-	 * to date first, or a consumer that read it before our push would find
-	 * it unchanged in futex_wait and sleep through the wake. */
-	sp_store_release_u32(p->head, p->local_head);
-	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
-		futex_wake(p->head);
+	wake_if_sleeping(&ring_of_producer(p)->consumer_sleeping, p->head, &p->local_head);
 }
 
 void shmprim_spsc_notify_producer(shmprim_spsc_consumer *c)
 {
-	wake_if_sleeping(&ring_of_consumer(c)->producer_sleeping, c->tail);
+	wake_if_sleeping(&ring_of_consumer(c)->producer_sleeping, c->tail, NULL);
 }
 
 struct push_ctx {
