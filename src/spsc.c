@@ -303,10 +303,61 @@ static inline int producer_room(shmprim_spsc_producer *p, uint32_t want, uint32_
 	return 1;
 }
 
+/* Copy n entries into consecutive slots (no wrap inside a run), publishing
+ * each as it lands when publish_each. Called with constant sizes for 8-byte
+ * entries, so the copies become plain moves and the slot address a pointer
+ * step instead of a mask and multiply per entry. */
+static inline void fill_run(unsigned char *slot, const unsigned char *src, uint32_t n, uint32_t first_seq,
+                            uint32_t entry_size, uint32_t stride, int publish_each)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++, slot += stride, src += entry_size) {
+		sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry_size);
+		sp_ring_copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, src, entry_size);
+		if (publish_each)
+			RING_PUBLISH_STORE((uint32_t *)slot, first_seq + i);     /* P2 */
+	}
+}
+
+static inline void drain_run(unsigned char *dst, const unsigned char *slot, uint32_t n, uint32_t entry_size,
+                             uint32_t stride)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++, slot += stride, dst += entry_size) {
+		sp_plain_read(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry_size);
+		sp_ring_copy_entry(dst, slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry_size);
+	}
+}
+
+/* k entries from pos as at most two runs: to the end of the slot array, then
+ * from its start. */
+static inline uint32_t first_run(uint32_t pos, uint32_t mask, uint32_t k)
+{
+	uint32_t to_end = mask + 1 - (pos & mask);
+
+	return k < to_end ? k : to_end;
+}
+
+static inline void fill_slots(shmprim_spsc_producer *p, uint32_t pos, const unsigned char *src, uint32_t k,
+                       int publish_each)
+{
+	uint32_t n1 = first_run(pos, p->mask, k);
+	uint32_t size = p->entry_size, stride = p->slot_stride;
+
+	if (size == 8 && stride == 16) {
+		fill_run(producer_slot(p, pos), src, n1, pos + 1, 8, 16, publish_each);
+		fill_run(p->slots, src + (size_t)n1 * 8, k - n1, pos + n1 + 1, 8, 16, publish_each);
+	} else {
+		fill_run(producer_slot(p, pos), src, n1, pos + 1, size, stride, publish_each);
+		fill_run(p->slots, src + (size_t)n1 * size, k - n1, pos + n1 + 1, size, stride, publish_each);
+	}
+}
+
 static uint32_t push_batch(shmprim_spsc_producer *p, const void *entries, uint32_t n, int all,
                            shmprim_push_result *result)
 {
-	const unsigned char *src = (const unsigned char *)entries;
 	uint32_t pos = p->local_head;
 	uint32_t room, k, i;
 
@@ -318,14 +369,7 @@ static uint32_t push_batch(shmprim_spsc_producer *p, const void *entries, uint32
 	if (p->slot_stride < SHMPRIM_ALIGN) {
 		/* Several slots per line: each is published as it lands, so the
 		 * consumer can follow within the batch. */
-		for (i = 0; i < k; i++) {
-			unsigned char *slot = producer_slot(p, pos + i);
-
-			sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
-			sp_ring_copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, src + (size_t)i * p->entry_size,
-			                   p->entry_size);
-			RING_PUBLISH_STORE((uint32_t *)slot, pos + i + 1);   /* P2 */
-		}
+		fill_slots(p, pos, (const unsigned char *)entries, k, 1);
 	} else {
 		/* A slot spans a line or more: publish after all the copies, as
 		 * commit does, or a consumer that has caught up chases the producer
@@ -333,13 +377,7 @@ static uint32_t push_batch(shmprim_spsc_producer *p, const void *entries, uint32
 		 * the 2-vCPU VM; 8-byte entries lost up to half that way). */
 		for (i = 0; RING_PUBLISH_BEFORE_COPY && i < k; i++)
 			RING_PUBLISH_STORE((uint32_t *)producer_slot(p, pos + i), pos + i + 1);
-		for (i = 0; i < k; i++) {
-			unsigned char *slot = producer_slot(p, pos + i);
-
-			sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
-			sp_ring_copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, src + (size_t)i * p->entry_size,
-			                   p->entry_size);
-		}
+		fill_slots(p, pos, (const unsigned char *)entries, k, 0);
 		for (i = 0; !RING_PUBLISH_BEFORE_COPY && i < k; i++)
 			RING_PUBLISH_STORE((uint32_t *)producer_slot(p, pos + i), pos + i + 1);   /* P2 */
 	}
@@ -407,18 +445,21 @@ static uint32_t pop_batch(shmprim_spsc_consumer *c, void *entries_out, uint32_t 
 {
 	unsigned char *dst = (unsigned char *)entries_out;
 	uint32_t pos = c->local_tail;
-	uint32_t i, k;
+	uint32_t size = c->entry_size, stride = c->slot_stride;
+	uint32_t k, n1;
 
 	if (n == 0 || (all && n > c->capacity))
 		return 0;
 	k = ready_count(c, n, all);
 	if (all && k < n)
 		return 0;
-	for (i = 0; i < k; i++) {
-		const unsigned char *slot = consumer_slot(c, pos + i);
-
-		sp_plain_read(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, c->entry_size);
-		sp_ring_copy_entry(dst + (size_t)i * c->entry_size, slot + SHMPRIM_SPSC_SLOT_OVERHEAD, c->entry_size);
+	n1 = first_run(pos, c->mask, k);
+	if (size == 8 && stride == 16) {
+		drain_run(dst, consumer_slot(c, pos), n1, 8, 16);
+		drain_run(dst + (size_t)n1 * 8, c->slots, k - n1, 8, 16);
+	} else {
+		drain_run(dst, consumer_slot(c, pos), n1, size, stride);
+		drain_run(dst + (size_t)n1 * size, c->slots, k - n1, size, stride);
 	}
 	consumer_advance(c, k);
 	return k;

@@ -321,6 +321,53 @@ Test(batch, wraps_around_the_u32_indices)
 	close_ring(&f);
 }
 
+/* Byte b of the entry numbered seq: differs between neighbouring entries and
+ * neighbouring bytes, so a shifted, short or misplaced copy shows. */
+static unsigned char entry_byte(uint64_t seq, uint32_t b)
+{
+	return (unsigned char)(seq * 31 + b * 7 + 1);
+}
+
+/* Bursts that straddle the end of the slot array, for each way a burst is
+ * copied: 8-byte entries (16-byte slots), odd sizes (several slots per line),
+ * and slots of a line or more (published after the copies). */
+Test(batch, bursts_wrap_for_every_entry_size)
+{
+	static const uint32_t sizes[] = {8, 13, 64, 100};
+	unsigned char in[7 * 100], out[7 * 100];
+	uint32_t s, lap, i, b;
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		uint32_t size = sizes[s];
+		uint64_t next_in = 0, next_out = 0;
+		fixture f;
+
+		open_ring(&f, 8, size);
+		for (lap = 0; lap < 40; lap++) {
+			uint32_t want = 1 + (lap * 3) % 7, k, m;
+
+			for (i = 0; i < want; i++)
+				for (b = 0; b < size; b++)
+					in[i * size + b] = entry_byte(next_in + i, b);
+			k = shmprim_spsc_push_burst(&f.p, in, want, NULL);
+			cr_assert_eq(k, want < 8 - (uint32_t)(next_in - next_out) ? want : 8 - (uint32_t)(next_in - next_out),
+			             "size %u lap %u: pushed %u of %u", size, lap, k, want);
+			next_in += k;
+			m = shmprim_spsc_pop_burst(&f.c, out, 1 + lap % 5);
+			cr_assert_eq(m, (uint32_t)(next_in - next_out) < 1 + lap % 5 ? (uint32_t)(next_in - next_out) : 1 + lap % 5,
+			             "size %u lap %u: popped %u", size, lap, m);
+			for (i = 0; i < m; i++)
+				for (b = 0; b < size; b++)
+					cr_assert_eq(out[i * size + b], entry_byte(next_out + i, b),
+					             "size %u lap %u: entry %llu byte %u", size, lap,
+					             (unsigned long long)(next_out + i), b);
+			next_out += m;
+		}
+		cr_assert_gt(next_out, 24, "size %u: too few entries to wrap the ring three times", size);
+		close_ring(&f);
+	}
+}
+
 Test(batch, corrupt_consumer_index_is_reported)
 {
 	fixture f;
