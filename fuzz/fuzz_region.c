@@ -112,7 +112,8 @@ static void attach_all(state *s)
 	CHECK(st < SHMPRIM_STATUS_COUNT_);
 	if (s->have_ring) {
 		CHECK(shmprim_spsc_capacity(&s->ring) >= 1);
-		CHECK(SHMPRIM_SPSC_HEADER_SIZE + (size_t)s->ring.raw.capacity * s->ring.raw.slot_stride <= REGION);
+		CHECK(SHMPRIM_SPSC_HEADER_SIZE +
+		          shmprim_spsc_slots_size(s->ring.raw.geo.capacity, s->ring.raw.geo.entry_size) <= REGION);
 		shmprim_spsc_split(&s->ring, &s->p, &s->c);
 	}
 	st = shmprim_slab_attach(&s->slab, r, SLAB_OFF);
@@ -129,7 +130,7 @@ static void op_push(state *s, input *in)
 	uint8_t e[ENTRY] = { 0 }, b = 0;
 	shmprim_push_result r;
 
-	if (!s->have_ring || s->ring.raw.entry_size > sizeof(e))
+	if (!s->have_ring || s->ring.raw.geo.entry_size > sizeof(e))
 		return;
 	take(in, &b);
 	memset(e, b, sizeof(e));
@@ -148,7 +149,7 @@ static void op_pop(state *s)
 	uint8_t e[64];
 	int got;
 
-	if (!s->have_ring || s->ring.raw.entry_size > sizeof(e))
+	if (!s->have_ring || s->ring.raw.geo.entry_size > sizeof(e))
 		return;
 	got = shmprim_spsc_pop(&s->c, e);
 	if (!s->hostile) {
@@ -156,9 +157,9 @@ static void op_pop(state *s)
 		if (got)
 			CHECK(memcmp(e, s->model[s->model_tail++ % CAP], ENTRY) == 0);
 	}
-	CHECK(shmprim_spsc_snapshot_of(&s->ring).len <= s->ring.raw.capacity);
-	CHECK(shmprim_spsc_consumer_len(&s->c) <= s->ring.raw.capacity);
-	CHECK(shmprim_spsc_available(&s->p) <= s->ring.raw.capacity);
+	CHECK(shmprim_spsc_snapshot_of(&s->ring).len <= s->ring.raw.geo.capacity);
+	CHECK(shmprim_spsc_consumer_len(&s->c) <= s->ring.raw.geo.capacity);
+	CHECK(shmprim_spsc_available(&s->p) <= s->ring.raw.geo.capacity);
 }
 
 static void op_alloc(state *s)
@@ -281,7 +282,7 @@ static void op_misc(state *s, input *in)
 		if (s->have_ring) {
 			uint8_t e[64];
 
-			CHECK(s->ring.raw.entry_size > sizeof(e) || shmprim_spsc_pop_wait(&s->c, e, 0, NULL) < SHMPRIM_STATUS_COUNT_);
+			CHECK(s->ring.raw.geo.entry_size > sizeof(e) || shmprim_spsc_pop_wait(&s->c, e, 0, NULL) < SHMPRIM_STATUS_COUNT_);
 		}
 		s->hostile = 1;
 		break;

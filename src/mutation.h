@@ -58,6 +58,14 @@
 #else
 #define RING_CHECK_HEAD 1
 #endif
+/* R9: consumer accepts a cell's seq only inside that cell's entries of the
+ * current lap, so a cell the producer has started to refill for the next lap
+ * hides this lap's last entries (a livelock once the ring is full). */
+#ifdef SHMPRIM_MUTANT_R9
+#define RING_SEQ_LIMIT(capacity_left, rem) (rem)
+#else
+#define RING_SEQ_LIMIT(capacity_left, rem) (capacity_left)
+#endif
 
 /* ---- slab ---- */
 /* S1: free-list head CAS ignores the tag (ABA). */

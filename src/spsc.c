@@ -20,9 +20,59 @@ static int entry_size_ok(uint32_t entry_size)
 	return entry_size != 0 && entry_size <= SHMPRIM_SPSC_MAX_ENTRY_SIZE;
 }
 
-static uint32_t slot_stride_of(uint32_t entry_size)
+/* The cell rule of layout.h: small entries share a 64-byte line under one
+ * seq (8-byte entries: 7 per line), larger ones get a cell each. */
+static uint32_t entry_pitch_of(uint32_t entry_size)
 {
-	return (SHMPRIM_SPSC_SLOT_OVERHEAD + entry_size + (SHMPRIM_SLOT_ALIGN - 1)) & ~(SHMPRIM_SLOT_ALIGN - 1);
+	return (entry_size + (SHMPRIM_SLOT_ALIGN - 1)) & ~(SHMPRIM_SLOT_ALIGN - 1);
+}
+
+static uint32_t entries_per_cell_of(uint32_t entry_size)
+{
+	uint32_t pitch = entry_pitch_of(entry_size);
+
+	return pitch <= SHMPRIM_SPSC_PACKED_PITCH_MAX ? (SHMPRIM_SPSC_PACKED_CELL - SHMPRIM_SPSC_CELL_OVERHEAD) / pitch
+	                                              : 1;
+}
+
+static uint32_t cell_stride_of(uint32_t entry_size)
+{
+	return entries_per_cell_of(entry_size) > 1 ? SHMPRIM_SPSC_PACKED_CELL
+	                                           : SHMPRIM_SPSC_CELL_OVERHEAD + entry_pitch_of(entry_size);
+}
+
+static uint32_t cells_of(uint32_t capacity, uint32_t entry_size)
+{
+	uint32_t k = entries_per_cell_of(entry_size);
+
+	return capacity / k + (capacity % k != 0);
+}
+
+/* index / k as (index * mul) >> shift, for the k the cell rule produces and
+ * every index below SHMPRIM_SPSC_MAX_CAPACITY (2^31). With mul = ceil(2^shift
+ * / k) and e = mul * k - 2^shift, the quotient is exact while index * e <
+ * 2^shift: k = 3: e = 1, shift 33; k = 7: e = 5, shift 34 (5 * 2^31 < 2^34).
+ * mul < 2^32, so index * mul fits in 64 bits. tests/unit/test_ring.c checks
+ * every cell boundary below 2^31. */
+static void cell_divider(uint32_t k, uint32_t *mul, uint32_t *shift)
+{
+	switch (k) {
+	case 7:
+		*mul = 2454267027u;
+		*shift = 34;
+		return;
+	case 3:
+		*mul = 2863311531u;
+		*shift = 33;
+		return;
+	case 2:
+		*mul = 1;
+		*shift = 1;
+		return;
+	default:
+		*mul = 1;
+		*shift = 0;
+	}
 }
 
 /* 0 when invalid or too large for this target's size_t. */
@@ -32,7 +82,7 @@ static uint64_t slots_bytes_of(uint32_t capacity, uint32_t entry_size)
 
 	if (!capacity_ok(capacity) || !entry_size_ok(entry_size))
 		return 0;
-	n = (uint64_t)capacity * slot_stride_of(entry_size);
+	n = (uint64_t)cells_of(capacity, entry_size) * cell_stride_of(entry_size);
 	if (n > (uint64_t)(SIZE_MAX - SHMPRIM_SPSC_HEADER_SIZE))
 		return 0;
 	return n;
@@ -63,26 +113,45 @@ static shmprim_status check_geometry_args(uint32_t capacity, uint32_t entry_size
 
 static void fill_handle(shmprim_spsc_raw *ring, void *header, void *slots, uint32_t capacity, uint32_t entry_size)
 {
+	shmprim_spsc_geometry *g = &ring->geo;
+
 	ring->header = (shmprim_spsc_header *)header;
-	ring->slots = (unsigned char *)slots;
-	ring->capacity = capacity;
-	ring->entry_size = entry_size;
-	ring->slot_stride = slot_stride_of(entry_size);
+	g->slots = (unsigned char *)slots;
+	g->capacity = capacity;
+	g->mask = capacity - 1;
+	g->entry_size = entry_size;
+	g->entry_pitch = entry_pitch_of(entry_size);
+	g->entries_per_cell = entries_per_cell_of(entry_size);
+	g->cell_stride = cell_stride_of(entry_size);
+	cell_divider(g->entries_per_cell, &g->cell_mul, &g->cell_shift);
 }
 
-/* First position at or after from that is not published, scanning slot seqs:
- * from must be published-up-to (head, or tail when the consumer is ahead);
- * stops at capacity entries past tail. */
-static uint32_t published_end(unsigned char *slots, uint32_t stride, uint32_t capacity, uint32_t from, uint32_t tail)
+/* How many entries from `from` on are published, up to max: each seq read
+ * that covers its position says everything before it is published, and the
+ * scan goes on at that seq's cell. tail bounds how far the producer can be. */
+static uint32_t published_run(const shmprim_spsc_geometry *g, uint32_t from, uint32_t tail, uint32_t max)
 {
-	uint32_t pos = from, n = 0;
+	uint32_t n = 0;
 
-	while ((uint32_t)(pos - tail) < capacity && n < capacity &&
-	       RING_CONSUME_LOAD(sp_ring_slot_seq(slots, stride, pos & (capacity - 1))) == pos + 1) {
-		pos++;
-		n++;
+	while (n < max) {
+		uint32_t q = from + n, rem;
+		uint32_t seq = RING_CONSUME_LOAD(sp_ring_cell_seq(g, q, &rem));   /* C1 */
+
+		if (!sp_ring_seq_covers(seq, q, g->capacity - (q - tail)))
+			break;
+		n = seq - from;
 	}
-	return pos;
+	return n < max ? n : max;
+}
+
+/* First position at or after from that is not published: from must be
+ * published-up-to (head, or tail when the consumer is ahead); stops at
+ * capacity entries past tail. */
+static uint32_t published_end(const shmprim_spsc_geometry *g, uint32_t from, uint32_t tail)
+{
+	if ((uint32_t)(from - tail) > g->capacity)
+		return from;
+	return from + published_run(g, from, tail, g->capacity - (from - tail));
 }
 
 /* Where a scan for published entries starts: head, or tail when the consumer
@@ -106,7 +175,7 @@ shmprim_status shmprim_spsc_raw_init(shmprim_spsc_raw *ring, void *header, void 
 {
 	shmprim_spsc_header *h = (shmprim_spsc_header *)header;
 	shmprim_status st;
-	uint32_t i, stride;
+	uint32_t i, cells, stride;
 
 	if (!ring || !header || !slots)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
@@ -118,19 +187,21 @@ shmprim_status shmprim_spsc_raw_init(shmprim_spsc_raw *ring, void *header, void 
 	if ((uint64_t)slots_len < slots_bytes_of(capacity, entry_size))
 		return SHMPRIM_ERR_REGION_TOO_SMALL;
 
-	stride = slot_stride_of(entry_size);
+	stride = cell_stride_of(entry_size);
+	cells = cells_of(capacity, entry_size);
 	memset(h, 0, sizeof(*h));
 	h->version = SHMPRIM_LAYOUT_VERSION;
 	h->capacity = capacity;
 	h->entry_size = entry_size;
-	h->slot_stride = stride;
+	h->cell_stride = stride;
 	h->header_size = SHMPRIM_SPSC_HEADER_SIZE;
 	h->slots_bytes = slots_bytes_of(capacity, entry_size);
+	h->entries_per_cell = entries_per_cell_of(entry_size);
 	h->magic = SHMPRIM_SPSC_MAGIC;
 	h->checksum = shmprim_fnv1a(h, SHMPRIM_SPSC_CHECKSUM_SPAN);
 	h->magic = 0;
-	for (i = 0; i < capacity; i++)
-		memset((unsigned char *)slots + (size_t)i * stride, 0, SHMPRIM_SPSC_SLOT_OVERHEAD);
+	for (i = 0; i < cells; i++)
+		memset((unsigned char *)slots + (size_t)i * stride, 0, SHMPRIM_SPSC_CELL_OVERHEAD);
 	/* Magic last, with release: an attacher that sees it sees the rest. */
 	sp_store_release_u32(&h->magic, SHMPRIM_SPSC_MAGIC);
 	fill_handle(ring, header, slots, capacity, entry_size);
@@ -149,9 +220,10 @@ static shmprim_status validate_header(const shmprim_spsc_header *local)
 		return SHMPRIM_ERR_BAD_CAPACITY;
 	if (!entry_size_ok(local->entry_size))
 		return SHMPRIM_ERR_BAD_ENTRY_SIZE;
-	if (local->slot_stride != slot_stride_of(local->entry_size) ||
+	if (local->cell_stride != cell_stride_of(local->entry_size) ||
+	    local->entries_per_cell != entries_per_cell_of(local->entry_size) ||
 	    local->header_size != SHMPRIM_SPSC_HEADER_SIZE ||
-	    local->slots_bytes != (uint64_t)local->capacity * local->slot_stride || local->flags != 0 ||
+	    local->slots_bytes != slots_bytes_of(local->capacity, local->entry_size) || local->flags != 0 ||
 	    !shmprim_all_zero(local->reserved0, sizeof(local->reserved0)))
 		return SHMPRIM_ERR_BAD_GEOMETRY;
 	if (local->checksum != shmprim_fnv1a(local, SHMPRIM_SPSC_CHECKSUM_SPAN))
@@ -203,29 +275,21 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
 		/* A producer that died between publishing slots (P2) and head (P3),
 		 * or simply before its next interval, left entries past head: resume
 		 * after them (the consumer may even have taken them: tail ahead). */
-		if (scan_start(head, tail, ring->capacity, &pos)) {
-			pos = published_end(ring->slots, ring->slot_stride, ring->capacity, pos, tail);
+		if (scan_start(head, tail, ring->geo.capacity, &pos)) {
+			pos = published_end(&ring->geo, pos, tail);
 			if (pos != head)
 				sp_store_release_u32(&h->head, pos);
 		}
-		producer->slots = ring->slots;
+		producer->geo = ring->geo;
 		producer->head = &h->head;
 		producer->tail = &h->tail;
-		producer->mask = ring->capacity - 1;
-		producer->capacity = ring->capacity;
-		producer->entry_size = ring->entry_size;
-		producer->slot_stride = ring->slot_stride;
 		producer->local_head = pos;
 		producer->cached_tail = tail;
 	}
 	if (consumer) {
-		consumer->slots = ring->slots;
+		consumer->geo = ring->geo;
 		consumer->head = &h->head;
 		consumer->tail = &h->tail;
-		consumer->mask = ring->capacity - 1;
-		consumer->capacity = ring->capacity;
-		consumer->entry_size = ring->entry_size;
-		consumer->slot_stride = ring->slot_stride;
 		consumer->local_tail = tail;
 		consumer->cached_head = tail; /* nothing known published until head or a seq says so */
 	}
@@ -239,9 +303,9 @@ shmprim_spsc_snapshot shmprim_spsc_raw_snapshot(const shmprim_spsc_raw *ring)
 
 	s.head = sp_load_acquire_u32(&ring->header->head);
 	s.tail = sp_load_acquire_u32(&ring->header->tail);
-	if (scan_start(s.head, s.tail, ring->capacity, &from))
-		s.head = published_end(ring->slots, ring->slot_stride, ring->capacity, from, s.tail);
-	s.capacity = ring->capacity;
+	if (scan_start(s.head, s.tail, ring->geo.capacity, &from))
+		s.head = published_end(&ring->geo, from, s.tail);
+	s.capacity = ring->geo.capacity;
 	s.len = s.head - s.tail;
 	if (s.len > s.capacity)
 		s.len = s.capacity;
@@ -261,21 +325,12 @@ bool shmprim_spsc_pop(shmprim_spsc_consumer *c, void *entry_out)
 }
 
 /* ---- batches and zero-copy ----
- * The same steps as push and pop: P2 once per slot (each as it lands for
- * slots narrower than a line, after all the copies for wider ones), P3 and C2
- * once per batch, after its last slot (release orders every earlier copy),
- * P1 at most once per batch; the consumer finds ready entries by C0 and C1.
+ * The same steps as push and pop, a cell at a time: P2 once per cell (after
+ * its share of the batch is copied in), or, for cells of a line or more,
+ * after all the batch's copies; P3 and C2 once per batch, after its last
+ * entry (release orders every earlier copy); P1 at most once per batch. The
+ * consumer finds ready entries by C0 and C1.
  */
-
-static inline unsigned char *producer_slot(const shmprim_spsc_producer *p, uint32_t pos)
-{
-	return p->slots + (size_t)(pos & p->mask) * p->slot_stride;
-}
-
-static inline unsigned char *consumer_slot(const shmprim_spsc_consumer *c, uint32_t pos)
-{
-	return c->slots + (size_t)(pos & c->mask) * c->slot_stride;
-}
 
 static inline void set_push_result(shmprim_push_result *result, shmprim_push_result value)
 {
@@ -291,96 +346,94 @@ static inline int producer_room(shmprim_spsc_producer *p, uint32_t want, uint32_
 	uint32_t pos = p->local_head;
 	uint32_t used = pos - p->cached_tail;
 
-	if (used > p->capacity || p->capacity - used < want) {
+	if (used > p->geo.capacity || p->geo.capacity - used < want) {
 		uint32_t tail = RING_TAIL_LOAD(p->tail);                    /* P1 */
 
 		used = pos - tail;
-		if (used > p->capacity)
+		if (used > p->geo.capacity)
 			return 0;
 		p->cached_tail = tail;
 	}
-	*room = p->capacity - used;
+	*room = p->geo.capacity - used;
 	return 1;
 }
 
-/* Copy n entries into consecutive slots (no wrap inside a run), publishing
- * each as it lands when publish_each. Called with constant sizes for 8-byte
- * entries, so the copies become plain moves and the slot address a pointer
- * step instead of a mask and multiply per entry. */
-static inline void fill_run(unsigned char *slot, const unsigned char *src, uint32_t n, uint32_t first_seq,
-                            uint32_t entry_size, uint32_t stride, int publish_each)
+/* The run of entries from pos that share pos's cell, capped at max: its seq
+ * word, its first entry, and (return) its length. */
+static inline uint32_t cell_run(const shmprim_spsc_geometry *g, uint32_t pos, uint32_t max, uint32_t **seq,
+                                unsigned char **first)
+{
+	uint32_t rem;
+
+	*seq = sp_ring_cell_seq(g, pos, &rem);
+	*first = shmprim_spsc_entry_at(g, pos);
+	return rem < max ? rem : max;
+}
+
+/* Copies n entries between the caller's packed array and one cell's run. */
+static inline void copy_run(unsigned char *dst, const unsigned char *src, uint32_t n, uint32_t size,
+                            uint32_t dst_pitch, uint32_t src_pitch)
 {
 	uint32_t i;
 
-	for (i = 0; i < n; i++, slot += stride, src += entry_size) {
-		sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry_size);
-		sp_ring_copy_entry(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, src, entry_size);
-		if (publish_each)
-			RING_PUBLISH_STORE((uint32_t *)slot, first_seq + i);     /* P2 */
+	if (dst_pitch == size && src_pitch == size) {
+		memcpy(dst, src, (size_t)n * size);
+		return;
 	}
+	for (i = 0; i < n; i++)
+		sp_ring_copy_entry(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, size);
 }
 
-static inline void drain_run(unsigned char *dst, const unsigned char *slot, uint32_t n, uint32_t entry_size,
-                             uint32_t stride)
+/* Publishes positions pos .. pos + n - 1, one seq store per cell, in order. */
+static void publish_cells(const shmprim_spsc_geometry *g, uint32_t pos, uint32_t n)
 {
-	uint32_t i;
+	uint32_t done = 0;
 
-	for (i = 0; i < n; i++, slot += stride, dst += entry_size) {
-		sp_plain_read(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry_size);
-		sp_ring_copy_entry(dst, slot + SHMPRIM_SPSC_SLOT_OVERHEAD, entry_size);
-	}
-}
+	while (done < n) {
+		uint32_t *seq;
+		unsigned char *first;
+		uint32_t k = cell_run(g, pos + done, n - done, &seq, &first);
 
-/* k entries from pos as at most two runs: to the end of the slot array, then
- * from its start. */
-static inline uint32_t first_run(uint32_t pos, uint32_t mask, uint32_t k)
-{
-	uint32_t to_end = mask + 1 - (pos & mask);
-
-	return k < to_end ? k : to_end;
-}
-
-static inline void fill_slots(shmprim_spsc_producer *p, uint32_t pos, const unsigned char *src, uint32_t k,
-                       int publish_each)
-{
-	uint32_t n1 = first_run(pos, p->mask, k);
-	uint32_t size = p->entry_size, stride = p->slot_stride;
-
-	if (size == 8 && stride == 16) {
-		fill_run(producer_slot(p, pos), src, n1, pos + 1, 8, 16, publish_each);
-		fill_run(p->slots, src + (size_t)n1 * 8, k - n1, pos + n1 + 1, 8, 16, publish_each);
-	} else {
-		fill_run(producer_slot(p, pos), src, n1, pos + 1, size, stride, publish_each);
-		fill_run(p->slots, src + (size_t)n1 * size, k - n1, pos + n1 + 1, size, stride, publish_each);
+		done += k;
+		RING_PUBLISH_STORE(seq, pos + done);                       /* P2 */
 	}
 }
 
 static uint32_t push_batch(shmprim_spsc_producer *p, const void *entries, uint32_t n, int all,
                            shmprim_push_result *result)
 {
+	const shmprim_spsc_geometry *g = &p->geo;
+	const unsigned char *src = (const unsigned char *)entries;
+	/* Cells of a line or more are published after all the copies, as commit
+	 * does, or a consumer that has caught up chases the producer line by
+	 * line (64-byte entries, bursts of 32: 2.5x the items/s on the 2-vCPU
+	 * VM). Smaller cells are published as each is filled. */
+	int publish_each = g->cell_stride < SHMPRIM_ALIGN || g->entries_per_cell > 1;
 	uint32_t pos = p->local_head;
-	uint32_t room, k, i;
+	uint32_t room, k, done = 0;
 
 	if (!producer_room(p, n, &room)) {
 		set_push_result(result, SHMPRIM_PUSH_CORRUPT);
 		return 0;
 	}
 	k = n <= room ? n : (all ? 0 : room);
-	if (p->slot_stride < SHMPRIM_ALIGN) {
-		/* Several slots per line: each is published as it lands, so the
-		 * consumer can follow within the batch. */
-		fill_slots(p, pos, (const unsigned char *)entries, k, 1);
-	} else {
-		/* A slot spans a line or more: publish after all the copies, as
-		 * commit does, or a consumer that has caught up chases the producer
-		 * line by line (64-byte entries, bursts of 32: 2.5x the items/s on
-		 * the 2-vCPU VM; 8-byte entries lost up to half that way). */
-		for (i = 0; RING_PUBLISH_BEFORE_COPY && i < k; i++)
-			RING_PUBLISH_STORE((uint32_t *)producer_slot(p, pos + i), pos + i + 1);
-		fill_slots(p, pos, (const unsigned char *)entries, k, 0);
-		for (i = 0; !RING_PUBLISH_BEFORE_COPY && i < k; i++)
-			RING_PUBLISH_STORE((uint32_t *)producer_slot(p, pos + i), pos + i + 1);   /* P2 */
+	if (!publish_each && RING_PUBLISH_BEFORE_COPY)
+		publish_cells(g, pos, k);
+	while (done < k) {
+		uint32_t *seq;
+		unsigned char *first;
+		uint32_t run = cell_run(g, pos + done, k - done, &seq, &first);
+
+		if (publish_each && RING_PUBLISH_BEFORE_COPY)
+			RING_PUBLISH_STORE(seq, pos + done + run);
+		sp_plain_write(first, (size_t)(run - 1) * g->entry_pitch + g->entry_size);
+		copy_run(first, src + (size_t)done * g->entry_size, run, g->entry_size, g->entry_pitch, g->entry_size);
+		done += run;
+		if (publish_each && !RING_PUBLISH_BEFORE_COPY)
+			RING_PUBLISH_STORE(seq, pos + done);                   /* P2 */
 	}
+	if (!publish_each && !RING_PUBLISH_BEFORE_COPY)
+		publish_cells(g, pos, k);
 	if (k) {
 		p->local_head = pos + k;
 		RING_PUBLISH_STORE(p->head, pos + k);                       /* P3 */
@@ -402,18 +455,18 @@ uint32_t shmprim_spsc_push_burst(shmprim_spsc_producer *p, const void *entries, 
 }
 
 /* Published entries from the consumer's position, up to n (at most
- * capacity): what it already knows (cached_head), else head (C0), else slot
- * seqs (C1) from the first unknown one. A bulk (all) first tries the last
- * slot it needs: published in order, so if that one is, all are. The
- * furthest point found is kept for the next call. */
+ * capacity): what it already knows (cached_head), else head (C0), else cell
+ * seqs (C1) from the first unknown one. A bulk (all) first tries the cell of
+ * the last entry it needs: published in order, so if that one is, all are.
+ * The furthest point found is kept for the next call. */
 static inline uint32_t ready_count(shmprim_spsc_consumer *c, uint32_t n, int all)
 {
 	uint32_t pos = c->local_tail;
 	uint32_t known = c->cached_head - pos;
-	uint32_t head;
+	uint32_t head, rem;
 
-	if (n > c->capacity)
-		n = c->capacity;
+	if (n > c->geo.capacity)
+		n = c->geo.capacity;
 	if (known >= n)
 		return n;
 	head = sp_load_relaxed_u32(c->head);                            /* C0 */
@@ -423,12 +476,15 @@ static inline uint32_t ready_count(shmprim_spsc_consumer *c, uint32_t n, int all
 		if (known >= n)
 			return n;
 	}
-	if (all && RING_CONSUME_LOAD((const uint32_t *)consumer_slot(c, pos + n - 1)) == pos + n) {   /* C1 */
-		c->cached_head = pos + n;
-		return n;
+	if (all) {
+		uint32_t seq = RING_CONSUME_LOAD(sp_ring_cell_seq(&c->geo, pos + n - 1, &rem));   /* C1 */
+
+		if (sp_ring_seq_covers(seq, pos + n - 1, c->geo.capacity - (n - 1))) {
+			c->cached_head = seq;
+			return n;
+		}
 	}
-	while (known < n && RING_CONSUME_LOAD((const uint32_t *)consumer_slot(c, pos + known)) == pos + known + 1)
-		known++;                                                /* C1 */
+	known += published_run(&c->geo, pos + known, pos, n - known);
 	c->cached_head = pos + known;
 	return known;
 }
@@ -443,23 +499,24 @@ static inline void consumer_advance(shmprim_spsc_consumer *c, uint32_t k)
 
 static uint32_t pop_batch(shmprim_spsc_consumer *c, void *entries_out, uint32_t n, int all)
 {
+	const shmprim_spsc_geometry *g = &c->geo;
 	unsigned char *dst = (unsigned char *)entries_out;
 	uint32_t pos = c->local_tail;
-	uint32_t size = c->entry_size, stride = c->slot_stride;
-	uint32_t k, n1;
+	uint32_t k, done = 0;
 
-	if (n == 0 || (all && n > c->capacity))
+	if (n == 0 || (all && n > g->capacity))
 		return 0;
 	k = ready_count(c, n, all);
 	if (all && k < n)
 		return 0;
-	n1 = first_run(pos, c->mask, k);
-	if (size == 8 && stride == 16) {
-		drain_run(dst, consumer_slot(c, pos), n1, 8, 16);
-		drain_run(dst + (size_t)n1 * 8, c->slots, k - n1, 8, 16);
-	} else {
-		drain_run(dst, consumer_slot(c, pos), n1, size, stride);
-		drain_run(dst + (size_t)n1 * size, c->slots, k - n1, size, stride);
+	while (done < k) {
+		uint32_t *seq;
+		unsigned char *first;
+		uint32_t run = cell_run(g, pos + done, k - done, &seq, &first);
+
+		sp_plain_read(first, (size_t)(run - 1) * g->entry_pitch + g->entry_size);
+		copy_run(dst + (size_t)done * g->entry_size, first, run, g->entry_size, g->entry_size, g->entry_pitch);
+		done += run;
 	}
 	consumer_advance(c, k);
 	return k;
@@ -489,22 +546,20 @@ uint32_t shmprim_spsc_reserve(shmprim_spsc_producer *p, uint32_t n, shmprim_push
 
 uint32_t shmprim_spsc_commit(shmprim_spsc_producer *p, uint32_t n)
 {
+	const shmprim_spsc_geometry *g = &p->geo;
 	uint32_t pos = p->local_head;
 	uint32_t used = pos - p->cached_tail;
 	uint32_t i;
 
 	/* Never past the free space last seen: a commit larger than the
 	 * reservation must not overwrite entries the consumer has not read. */
-	if (used > p->capacity)
+	if (used > g->capacity)
 		return 0;
-	if (n > p->capacity - used)
-		n = p->capacity - used;
-	for (i = 0; i < n; i++) {
-		unsigned char *slot = producer_slot(p, pos + i);
-
-		sp_plain_write(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, p->entry_size);
-		RING_PUBLISH_STORE((uint32_t *)slot, pos + i + 1);           /* P2 */
-	}
+	if (n > g->capacity - used)
+		n = g->capacity - used;
+	for (i = 0; i < n; i++)
+		sp_plain_write(shmprim_spsc_entry_at(g, pos + i), g->entry_size);
+	publish_cells(g, pos, n);
 	if (n) {
 		p->local_head = pos + n;
 		RING_PUBLISH_STORE(p->head, pos + n);                       /* P3 */
@@ -525,7 +580,7 @@ uint32_t shmprim_spsc_release(shmprim_spsc_consumer *c, uint32_t n)
 	uint32_t i;
 
 	for (i = 0; i < k; i++)
-		sp_plain_read(consumer_slot(c, c->local_tail + i) + SHMPRIM_SPSC_SLOT_OVERHEAD, c->entry_size);
+		sp_plain_read(shmprim_spsc_entry_at(&c->geo, c->local_tail + i), c->geo.entry_size);
 	consumer_advance(c, k);
 	return k;
 }
@@ -536,13 +591,13 @@ bool shmprim_spsc_is_full(shmprim_spsc_producer *p)
 {
 	uint32_t tail;
 
-	if (!RING_IS_FULL(p->local_head - p->cached_tail, p->capacity))
+	if (!RING_IS_FULL(p->local_head - p->cached_tail, p->geo.capacity))
 		return false;
 	tail = RING_TAIL_LOAD(p->tail);
-	if ((uint32_t)(p->local_head - tail) > p->capacity)
+	if ((uint32_t)(p->local_head - tail) > p->geo.capacity)
 		return true;
 	p->cached_tail = tail;
-	return RING_IS_FULL(p->local_head - tail, p->capacity);
+	return RING_IS_FULL(p->local_head - tail, p->geo.capacity);
 }
 
 uint32_t shmprim_spsc_available(shmprim_spsc_producer *p)
@@ -550,10 +605,10 @@ uint32_t shmprim_spsc_available(shmprim_spsc_producer *p)
 	uint32_t tail = RING_TAIL_LOAD(p->tail);
 	uint32_t used = p->local_head - tail;
 
-	if (used > p->capacity)
+	if (used > p->geo.capacity)
 		return 0;
 	p->cached_tail = tail;
-	return p->capacity - used;
+	return p->geo.capacity - used;
 }
 
 bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *c)
@@ -570,7 +625,7 @@ uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *c)
 	/* The scan is what makes the answer exact between head's intervals. */
 	if ((uint32_t)(head - pos) > (uint32_t)(from - pos) && sp_ring_head_confirmed(c, pos, head))
 		from = head;
-	c->cached_head = published_end(c->slots, c->slot_stride, c->capacity, from, pos);
+	c->cached_head = published_end(&c->geo, from, pos);
 	return c->cached_head - pos;
 }
 
@@ -632,12 +687,12 @@ shmprim_spsc_snapshot shmprim_spsc_snapshot_of(const shmprim_spsc *ring)
 
 uint32_t shmprim_spsc_capacity(const shmprim_spsc *ring)
 {
-	return ring->raw.capacity;
+	return ring->raw.geo.capacity;
 }
 
 uint32_t shmprim_spsc_entry_size(const shmprim_spsc *ring)
 {
-	return ring->raw.entry_size;
+	return ring->raw.geo.entry_size;
 }
 
 bool shmprim_spsc_is_empty(const shmprim_spsc *ring)

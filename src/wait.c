@@ -354,11 +354,11 @@ static int attempt_writable(void *ctx, shmprim_status *st)
 	uint32_t tail = sp_load_acquire_u32(p->tail);
 	uint32_t used = p->local_head - tail;
 
-	if (used > p->capacity) {
+	if (used > p->geo.capacity) {
 		*st = SHMPRIM_ERR_CORRUPT;
 		return 1;
 	}
-	if (used == p->capacity)
+	if (used == p->geo.capacity)
 		return 0;
 	p->cached_tail = tail;
 	*st = SHMPRIM_OK;

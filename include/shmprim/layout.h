@@ -4,8 +4,8 @@
  * below (and again in tests/layout). All integers are in the writer's native
  * byte order (attach reports SHMPRIM_ERR_WRONG_ENDIAN for the other order).
  * Shared words are plain integers here; only the library's backends access
- * them atomically. Layout version 2 (1 had the same bytes; its head counted
- * every entry as it was published).
+ * them atomically. Layout version 3 (2 had one seq per entry; 1 had 2's
+ * bytes, but its head counted every entry as it was published).
  *
  * SPSC ring, at a SHMPRIM_ALIGN-aligned header:
  *   header (384 bytes)
@@ -23,15 +23,24 @@
  *   The sleeping words sit 64 bytes away from head/tail: each side reads the
  *   other's flag after every operation, and a line nobody writes in the hot
  *   path stays shared in both caches.
- *   slots: capacity x slot_stride bytes, SHMPRIM_SLOT_ALIGN-aligned (the region
- *   form puts them right after the header). Slot i:
- *     +0 seq (u32): position+1 once the entry for that position is written
+ *   slots: cells of cell_stride bytes, SHMPRIM_SLOT_ALIGN-aligned (the region
+ *   form puts them right after the header). Entries are packed into cells so
+ *   that small ones share a line under one seq word; entry_pitch is
+ *   entry_size rounded up to 8:
+ *     entry_pitch <= 24: entries_per_cell = 56 / entry_pitch (7, 3 or 2),
+ *                        cell_stride = 64 (one cache line)
+ *     otherwise:         entries_per_cell = 1, cell_stride = 8 + entry_pitch
+ *   Cell c holds the entries at ring indices c*entries_per_cell .. (fewer in
+ *   the last cell when capacity is not a multiple): ceil(capacity /
+ *   entries_per_cell) cells in all. Cell:
+ *     +0 seq (u32): position+1 of the newest entry published in this cell
  *     +4 reserved (u32, zero)
- *     +8 entry bytes (entry_size), then padding to slot_stride
- *   A consumer that has caught up waits on seq of its next slot, so one
- *   cache line moves per item; one that is behind takes everything before
- *   head at once, reading only entry lines.
- *   Indices are free-running u32 counts; slot = index & (capacity - 1).
+ *     +8 entries, entry_pitch apart (entry_size bytes each, then padding)
+ *   A consumer that has caught up waits on the seq of its next entry's cell,
+ *   so one cache line moves per item; one that is behind takes everything
+ *   before head at once, reading only entry lines. 8-byte entries: 7 per
+ *   line instead of 4 (version 2 gave every entry its own seq).
+ *   Indices are free-running u32 counts; ring index = position & (capacity - 1).
  *   Producer and consumer lines are 128 bytes apart so that adjacent-line
  *   prefetch never pairs them.
  *
@@ -76,13 +85,15 @@ extern "C" {
 
 #define SHMPRIM_ALIGN 64u              /* header alignment (cache line) */
 #define SHMPRIM_SLOT_ALIGN 8u          /* ring slots and slab data alignment */
-#define SHMPRIM_LAYOUT_VERSION 2u
+#define SHMPRIM_LAYOUT_VERSION 3u
 
 #define SHMPRIM_SPSC_MAGIC 0x53505352u /* ASCII "SPSR" as a big-endian u32 */
 #define SHMPRIM_SLAB_MAGIC 0x5350534Cu /* "SPSL" */
 #define SHMPRIM_SPSC_MAX_CAPACITY 0x80000000u
 #define SHMPRIM_SPSC_MAX_ENTRY_SIZE (1u << 20)
-#define SHMPRIM_SPSC_SLOT_OVERHEAD 8u   /* seq + reserved before each entry */
+#define SHMPRIM_SPSC_CELL_OVERHEAD 8u   /* seq + reserved before a cell's entries */
+#define SHMPRIM_SPSC_PACKED_PITCH_MAX 24u /* entries up to this pitch share 64-byte cells */
+#define SHMPRIM_SPSC_PACKED_CELL 64u
 #define SHMPRIM_SLAB_MAX_SLOTS 0x40000000u
 #define SHMPRIM_SLAB_MAX_SLOT_SIZE (1u << 24)
 #define SHMPRIM_SLAB_META_STRIDE 64u
@@ -98,12 +109,13 @@ typedef struct shmprim_spsc_header {
 	uint32_t version;        /* 4 */
 	uint32_t capacity;       /* 8 */
 	uint32_t entry_size;     /* 12 */
-	uint32_t slot_stride;    /* 16: round_up(8 + entry_size, 8) */
+	uint32_t cell_stride;    /* 16: 64, or 8 + entry_pitch (see above) */
 	uint32_t header_size;    /* 20: sizeof(shmprim_spsc_header) */
-	uint64_t slots_bytes;    /* 24: capacity * slot_stride */
+	uint64_t slots_bytes;    /* 24: cells * cell_stride */
 	uint32_t flags;          /* 32: zero */
-	uint32_t checksum;       /* 36: FNV-1a of bytes 0..35 */
-	uint8_t reserved0[88];   /* 40: zero */
+	uint32_t entries_per_cell; /* 36: 7, 3, 2 or 1 (see above) */
+	uint32_t checksum;       /* 40: FNV-1a of bytes 0..39 */
+	uint8_t reserved0[84];   /* 44: zero */
 	/* producer line */
 	uint32_t head;              /* 128 */
 	uint32_t producer_pid;      /* 132 */
@@ -150,13 +162,14 @@ typedef struct shmprim_slab_meta {
 
 #define SHMPRIM_SPSC_HEADER_SIZE 384u
 #define SHMPRIM_SLAB_HEADER_SIZE 256u
-#define SHMPRIM_SPSC_CHECKSUM_SPAN 36u
+#define SHMPRIM_SPSC_CHECKSUM_SPAN 40u
 #define SHMPRIM_SLAB_CHECKSUM_SPAN 52u
 
 SHMPRIM_STATIC_ASSERT(sizeof(shmprim_spsc_header) == SHMPRIM_SPSC_HEADER_SIZE, spsc_header_size);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, capacity) == 8, spsc_capacity_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, entry_size) == 12, spsc_entry_size_off);
-SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, slot_stride) == 16, spsc_stride_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, cell_stride) == 16, spsc_stride_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, entries_per_cell) == 36, spsc_entries_per_cell_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, slots_bytes) == 24, spsc_slots_bytes_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, checksum) == SHMPRIM_SPSC_CHECKSUM_SPAN, spsc_checksum_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, head) == 128, spsc_head_off);

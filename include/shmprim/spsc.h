@@ -32,13 +32,25 @@ typedef enum shmprim_push_result {
 	SHMPRIM_PUSH_CORRUPT = 2      /* the consumer's index is impossible (more than capacity behind) */
 } shmprim_push_result;
 
+/* Private copy of where entries live (layout.h: cells of entries_per_cell
+ * entries under one seq word), taken at init/attach and never re-read from
+ * shared memory. */
+typedef struct shmprim_spsc_geometry {
+	unsigned char *slots;     /* first cell */
+	uint32_t capacity;
+	uint32_t mask;            /* capacity - 1 */
+	uint32_t entry_size;
+	uint32_t entry_pitch;     /* entry_size rounded up to SHMPRIM_SLOT_ALIGN */
+	uint32_t entries_per_cell;
+	uint32_t cell_stride;
+	uint32_t cell_mul;        /* cell of ring index i = i * cell_mul >> cell_shift */
+	uint32_t cell_shift;
+} shmprim_spsc_geometry;
+
 /* Private view of a ring: pointers into shared memory plus a copy of its geometry. */
 typedef struct shmprim_spsc_raw {
 	shmprim_spsc_header *header;
-	unsigned char *slots;
-	uint32_t capacity;
-	uint32_t entry_size;
-	uint32_t slot_stride;
+	shmprim_spsc_geometry geo;
 } shmprim_spsc_raw;
 
 typedef struct shmprim_spsc {
@@ -49,28 +61,43 @@ typedef struct shmprim_spsc {
 
 /* Fields are private; the struct is public so handles can live on the stack. */
 typedef struct shmprim_spsc_producer {
-	unsigned char *slots;
+	shmprim_spsc_geometry geo;
 	uint32_t *head;           /* shared: published count */
 	const uint32_t *tail;     /* shared: consumer's count */
-	uint32_t mask;
-	uint32_t capacity;
-	uint32_t entry_size;
-	uint32_t slot_stride;
 	uint32_t local_head;      /* next position to write */
 	uint32_t cached_tail;     /* last tail seen; reloaded only when the ring looks full */
 } shmprim_spsc_producer;
 
 typedef struct shmprim_spsc_consumer {
-	unsigned char *slots;
+	shmprim_spsc_geometry geo;
 	const uint32_t *head;
 	uint32_t *tail;
-	uint32_t mask;
-	uint32_t capacity;
-	uint32_t entry_size;
-	uint32_t slot_stride;
 	uint32_t local_tail;      /* next position to read */
 	uint32_t cached_head;     /* entries before this are known published; refreshed only when reached */
 } shmprim_spsc_consumer;
+
+/* Cell number of ring index i: a multiply and shift, exact for every index
+ * below SHMPRIM_SPSC_MAX_CAPACITY (see cell_divider in src/spsc.c). */
+static inline uint32_t shmprim_spsc_cell_number(const shmprim_spsc_geometry *geo, uint32_t index)
+{
+	return (uint32_t)(((uint64_t)index * geo->cell_mul) >> geo->cell_shift);
+}
+
+/* The cell (its seq word first) holding the entry for a position. */
+static inline unsigned char *shmprim_spsc_cell_at(const shmprim_spsc_geometry *geo, uint32_t position)
+{
+	return geo->slots + (size_t)shmprim_spsc_cell_number(geo, position & geo->mask) * geo->cell_stride;
+}
+
+/* The entry bytes for a position: plain arithmetic on private geometry. */
+static inline unsigned char *shmprim_spsc_entry_at(const shmprim_spsc_geometry *geo, uint32_t position)
+{
+	uint32_t index = position & geo->mask;
+	uint32_t cell = shmprim_spsc_cell_number(geo, index);
+
+	return geo->slots + (size_t)cell * geo->cell_stride + SHMPRIM_SPSC_CELL_OVERHEAD +
+	       (size_t)(index - cell * geo->entries_per_cell) * geo->entry_pitch;
+}
 
 /* A racy snapshot: exact only when both sides are idle. head counts the
  * published entries: the shared head (stored only every few entries) plus the
@@ -164,14 +191,12 @@ SHMPRIM_API uint32_t shmprim_spsc_release(shmprim_spsc_consumer *consumer, uint3
  * SHMPRIM_SLOT_ALIGN-aligned; only i < the count reserve/peek returned is valid. */
 static inline void *shmprim_spsc_reserved_entry(const shmprim_spsc_producer *producer, uint32_t i)
 {
-	return producer->slots + (size_t)((producer->local_head + i) & producer->mask) * producer->slot_stride +
-	       SHMPRIM_SPSC_SLOT_OVERHEAD;
+	return shmprim_spsc_entry_at(&producer->geo, producer->local_head + i);
 }
 
 static inline const void *shmprim_spsc_peeked_entry(const shmprim_spsc_consumer *consumer, uint32_t i)
 {
-	return consumer->slots + (size_t)((consumer->local_tail + i) & consumer->mask) * consumer->slot_stride +
-	       SHMPRIM_SPSC_SLOT_OVERHEAD;
+	return shmprim_spsc_entry_at(&consumer->geo, consumer->local_tail + i);
 }
 
 /* ---- typed wrappers ----
@@ -185,13 +210,13 @@ static inline const void *shmprim_spsc_peeked_entry(const shmprim_spsc_consumer 
 #define SHMPRIM_SPSC_TYPED(name, type)                                                                  \
 	static inline shmprim_push_result name##_push(shmprim_spsc_producer *producer, const type *entry) \
 	{                                                                                                \
-		if (producer->entry_size != sizeof(type))                                                \
+		if (producer->geo.entry_size != sizeof(type))                                            \
 			return SHMPRIM_PUSH_CORRUPT;                                                     \
 		return shmprim_spsc_push(producer, entry);                                               \
 	}                                                                                                \
 	static inline bool name##_pop(shmprim_spsc_consumer *consumer, type *entry_out)                  \
 	{                                                                                                \
-		if (consumer->entry_size != sizeof(type))                                                \
+		if (consumer->geo.entry_size != sizeof(type))                                            \
 			return false;                                                                    \
 		return shmprim_spsc_pop(consumer, entry_out);                                            \
 	}                                                                                                \
@@ -199,7 +224,7 @@ static inline const void *shmprim_spsc_peeked_entry(const shmprim_spsc_consumer 
 	                                         uint32_t n)                                             \
 	{                                                                                                \
 		uint32_t k, i;                                                                           \
-		if (producer->entry_size != sizeof(type))                                                \
+		if (producer->geo.entry_size != sizeof(type))                                            \
 			return 0;                                                                        \
 		k = shmprim_spsc_reserve(producer, n, NULL);                                             \
 		for (i = 0; i < k; i++)                                                                  \
@@ -210,7 +235,7 @@ static inline const void *shmprim_spsc_peeked_entry(const shmprim_spsc_consumer 
 	                                        uint32_t n)                                              \
 	{                                                                                                \
 		uint32_t k, i;                                                                           \
-		if (consumer->entry_size != sizeof(type))                                                \
+		if (consumer->geo.entry_size != sizeof(type))                                            \
 			return 0;                                                                        \
 		k = shmprim_spsc_peek(consumer, n);                                                      \
 		for (i = 0; i < k; i++)                                                                  \

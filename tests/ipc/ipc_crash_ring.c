@@ -163,10 +163,11 @@ static void record_committed(shmprim_spsc *ring)
 
 	for (i = 0; i < CAP; i++) {
 		uint32_t pos = tail + i;
-		unsigned char *slot = ring->raw.slots + (size_t)(pos % CAP) * ring->raw.slot_stride;
-		const ipc_entry *e = (const ipc_entry *)(slot + SHMPRIM_SPSC_SLOT_OVERHEAD);
+		uint32_t *seq = (uint32_t *)shmprim_spsc_cell_at(&ring->raw.geo, pos);
+		const ipc_entry *e = (const ipc_entry *)shmprim_spsc_entry_at(&ring->raw.geo, pos);
 
-		if (__atomic_load_n((uint32_t *)slot, __ATOMIC_ACQUIRE) != pos + 1)
+		/* Published: its cell's seq (newest published + 1) is past it, in this lap. */
+		if ((uint32_t)(__atomic_load_n(seq, __ATOMIC_ACQUIRE) - pos - 1) >= ring->raw.geo.entries_per_cell)
 			break;
 		ctl->expect[pos % CAP].sum = e->sum;
 		__atomic_store_n(&ctl->expect[pos % CAP].pos_plus_1, (uint64_t)pos + 1, __ATOMIC_RELEASE);

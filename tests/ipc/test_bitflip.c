@@ -24,12 +24,13 @@ static const field ring_fields[] = {
 	{ 4, 4, "version", { E(BAD_VERSION), SHMPRIM_OK } },
 	{ 8, 4, "capacity", { E(BAD_CAPACITY), E(BAD_GEOMETRY), SHMPRIM_OK } },
 	{ 12, 4, "entry_size", { E(BAD_ENTRY_SIZE), E(BAD_GEOMETRY), E(BAD_CHECKSUM), SHMPRIM_OK } },
-	{ 16, 4, "slot_stride", { E(BAD_GEOMETRY), SHMPRIM_OK } },
+	{ 16, 4, "cell_stride", { E(BAD_GEOMETRY), SHMPRIM_OK } },
 	{ 20, 4, "header_size", { E(BAD_GEOMETRY), SHMPRIM_OK } },
 	{ 24, 8, "slots_bytes", { E(BAD_GEOMETRY), SHMPRIM_OK } },
 	{ 32, 4, "flags", { E(BAD_GEOMETRY), SHMPRIM_OK } },
-	{ 36, 4, "checksum", { E(BAD_CHECKSUM), SHMPRIM_OK } },
-	{ 40, 88, "reserved0", { E(BAD_GEOMETRY), SHMPRIM_OK } },
+	{ 36, 4, "entries_per_cell", { E(BAD_GEOMETRY), SHMPRIM_OK } },
+	{ 40, 4, "checksum", { E(BAD_CHECKSUM), SHMPRIM_OK } },
+	{ 44, 84, "reserved0", { E(BAD_GEOMETRY), SHMPRIM_OK } },
 };
 
 static const field slab_fields[] = {

@@ -13,9 +13,8 @@ const char *fx_form_name(fx_form form)
 
 /* ---- ring ---- */
 
-static void ring_names(ring_fx *fx, shmprim_spsc_header *h, unsigned char *slots, uint32_t entry_size)
+static void ring_names(ring_fx *fx, shmprim_spsc_header *h, const shmprim_spsc_geometry *geo)
 {
-	uint32_t stride = (SHMPRIM_SPSC_SLOT_OVERHEAD + entry_size + 7) & ~7u;
 	uint32_t i;
 
 	mc_name(h, sizeof(*h), "ring.header");
@@ -23,8 +22,11 @@ static void ring_names(ring_fx *fx, shmprim_spsc_header *h, unsigned char *slots
 	mc_name(&h->head, 4, "ring.head");
 	mc_name(&h->tail, 4, "ring.tail");
 	for (i = 0; i < fx->capacity; i++) {
-		mc_name(slots + (size_t)i * stride, 4, "ring.slot[%u].seq", i);
-		mc_name(slots + (size_t)i * stride + SHMPRIM_SPSC_SLOT_OVERHEAD, entry_size, "ring.slot[%u].entry", i);
+		uint32_t cell = shmprim_spsc_cell_number(geo, i);
+
+		if (i % geo->entries_per_cell == 0)
+			mc_name(shmprim_spsc_cell_at(geo, i), 4, "ring.cell[%u].seq", cell);
+		mc_name(shmprim_spsc_entry_at(geo, i), geo->entry_size, "ring.entry[%u] (cell %u)", i, cell);
 	}
 }
 
@@ -47,7 +49,7 @@ ring_fx *ring_fx_new_sized(fx_form form, uint32_t capacity, uint32_t entry_size)
 		fx->region = shmprim_region_from_raw(mc_alloc(need + FX_REGION_OFFSET, 64), need + FX_REGION_OFFSET);
 		st = shmprim_spsc_init(&fx->region_ring, fx->region, fx->offset, capacity, entry_size);
 		mc_assert_eq(st, SHMPRIM_OK);
-		ring_names(fx, fx->region_ring.raw.header, fx->region_ring.raw.slots, entry_size);
+		ring_names(fx, fx->region_ring.raw.header, &fx->region_ring.raw.geo);
 		shmprim_spsc_split(&fx->region_ring, &fx->producer, &fx->consumer);
 	} else {
 		fx->slots_len = shmprim_spsc_slots_size(capacity, entry_size);
@@ -55,7 +57,7 @@ ring_fx *ring_fx_new_sized(fx_form form, uint32_t capacity, uint32_t entry_size)
 		fx->slots = mc_alloc(fx->slots_len, 8);
 		st = shmprim_spsc_raw_init(&fx->raw_ring, fx->header, fx->slots, fx->slots_len, capacity, entry_size);
 		mc_assert_eq(st, SHMPRIM_OK);
-		ring_names(fx, fx->header, fx->slots, entry_size);
+		ring_names(fx, fx->header, &fx->raw_ring.geo);
 		shmprim_spsc_raw_split(&fx->raw_ring, &fx->producer, &fx->consumer);
 	}
 	return fx;

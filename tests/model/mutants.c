@@ -45,6 +45,7 @@ static const gate_entry gate[] = {
 	{"R6", "seq published before the entry is copied in", {"ring_one_item", "ring_batch_wide"}, {NULL}},
 	{"R7", "consumer releases its index before copying out", {"ring_cap1_2items"}, {NULL}},
 	{"R8", "consumer believes head without the seq before it", {"ring_cap2_3items"}, {NULL}},
+	{"R9", "cell seq accepted only inside its own cell", {"ring_cap2_3items"}, {NULL}},
 	/* S1': 3 threads x (alloc, write, free) needs 3 preemptions: the reduced
 	 * search finds it in 8 153 executions, the naive one in 18 240 031 (180 s) */
 	{"S1", "free-list head CAS without the ABA tag", {"slab_aba_preempt", NULL}, {"slab_aba_3t"}},

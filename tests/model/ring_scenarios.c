@@ -243,6 +243,57 @@ static void ring_batch_wide_transfer(void *arg)
 	check_drained(c->fx, 3);
 }
 
+/* 16-byte entries at capacity 4: cells of 3 entries and 1 (layout.h), so
+ * the consumer crosses from cell to cell, and the producer refills cell 0
+ * for the next lap while the consumer may still be reading its last entries
+ * (whose seq then comes from the next lap). a = items. */
+typedef struct pair_entry {
+	uint64_t v, check;
+} pair_entry;
+
+static void pair_producer(void *arg)
+{
+	ring_ctx *c = arg;
+	pair_entry e;
+	uint32_t i;
+
+	for (i = 1; i <= c->items; i++) {
+		e.v = i;
+		e.check = ~(uint64_t)i;
+		while (shmprim_spsc_push(&c->fx->producer, &e) == SHMPRIM_PUSH_WOULD_BLOCK)
+			sp_spin_hint();
+	}
+}
+
+static void pair_consumer(void *arg)
+{
+	ring_ctx *c = arg;
+	pair_entry e;
+	uint32_t i;
+
+	for (i = 1; i <= c->items; i++) {
+		while (!shmprim_spsc_pop(&c->fx->consumer, &e))
+			sp_spin_hint();
+		mc_assert_eq(e.v, i);
+		mc_assert_eq(e.check, ~(uint64_t)i);
+	}
+}
+
+static void ring_cells_transfer(void *arg)
+{
+	const scenario_arg *sa = arg;
+	ring_ctx *c = mc_alloc(sizeof(*c), 8);
+	int tp, tc;
+
+	c->fx = ring_fx_new_sized(sa->form, 4, sizeof(pair_entry));
+	c->items = sa->sc->a;
+	tp = mc_spawn(pair_producer, c);
+	tc = mc_spawn(pair_consumer, c);
+	mc_join(tp);
+	mc_join(tc);
+	check_drained(c->fx, c->items);
+}
+
 const scenario ring_scenarios[] = {
 	/* loom 1/12: cap 4, 3 items */
 	{"ring_concurrent", ring_transfer, MC_TIER_EXHAUSTIVE, false, 4, 3},
@@ -258,5 +309,7 @@ const scenario ring_scenarios[] = {
 	{"ring_attach_consumer", ring_attach_transfer, MC_TIER_EXHAUSTIVE, false, 2, 2},
 	{"ring_batch", ring_batch_transfer, MC_TIER_EXHAUSTIVE, false, 2, 0},
 	{"ring_batch_wide", ring_batch_wide_transfer, MC_TIER_EXHAUSTIVE, false, 2, 0},
+	/* cells of several entries, across laps */
+	{"ring_cells", ring_cells_transfer, MC_TIER_EXHAUSTIVE, false, 6, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };

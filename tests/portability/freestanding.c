@@ -104,7 +104,7 @@ int freestanding_main(void)
 		CHECK(4, shmprim_spsc_push(&p, &in) == SHMPRIM_PUSH_OK);
 	CHECK(5, shmprim_spsc_push(&p, &in) == SHMPRIM_PUSH_WOULD_BLOCK);
 	CHECK(6, shmprim_spsc_raw_attach(&ring2, &ring_header, ring_slots, sizeof(ring_slots)) == SHMPRIM_OK &&
-	                 ring2.capacity == CAP && shmprim_spsc_raw_snapshot(&ring2).len == CAP);
+	                 ring2.geo.capacity == CAP && shmprim_spsc_raw_snapshot(&ring2).len == CAP);
 	for (round = 0; round < 1000; round++) {
 		unsigned batch = round % (CAP + 1);
 

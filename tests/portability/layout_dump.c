@@ -63,8 +63,14 @@ static void dump_abi(FILE *out)
 #ifdef SHMPRIM_SPSC_MAX_ENTRY_SIZE
 	CONST(SHMPRIM_SPSC_MAX_ENTRY_SIZE);
 #endif
-#ifdef SHMPRIM_SPSC_SLOT_OVERHEAD
-	CONST(SHMPRIM_SPSC_SLOT_OVERHEAD);
+#ifdef SHMPRIM_SPSC_CELL_OVERHEAD
+	CONST(SHMPRIM_SPSC_CELL_OVERHEAD);
+#endif
+#ifdef SHMPRIM_SPSC_PACKED_PITCH_MAX
+	CONST(SHMPRIM_SPSC_PACKED_PITCH_MAX);
+#endif
+#ifdef SHMPRIM_SPSC_PACKED_CELL
+	CONST(SHMPRIM_SPSC_PACKED_CELL);
 #endif
 #ifdef SHMPRIM_SLAB_MAX_SLOTS
 	CONST(SHMPRIM_SLAB_MAX_SLOTS);
@@ -108,10 +114,11 @@ static void dump_abi(FILE *out)
 	FIELD(shmprim_spsc_header, version);
 	FIELD(shmprim_spsc_header, capacity);
 	FIELD(shmprim_spsc_header, entry_size);
-	FIELD(shmprim_spsc_header, slot_stride);
+	FIELD(shmprim_spsc_header, cell_stride);
 	FIELD(shmprim_spsc_header, header_size);
 	FIELD(shmprim_spsc_header, slots_bytes);
 	FIELD(shmprim_spsc_header, flags);
+	FIELD(shmprim_spsc_header, entries_per_cell);
 	FIELD(shmprim_spsc_header, checksum);
 	FIELD(shmprim_spsc_header, reserved0);
 	FIELD(shmprim_spsc_header, head);
@@ -159,30 +166,32 @@ static void dump_abi(FILE *out)
 	FIELD(shmprim_slot_handle, generation);
 }
 
-/* A ring of 4 x 12-byte entries: push 0,1,2, pop 2, push 3,4 (head 5, tail 2, wrapped). */
-static int dump_ring(FILE *out)
+/* A ring of capacity x size-byte entries: push 0,1,2, pop 2, push 3 .. capacity
+ * (wrapped once, head capacity + 1, tail 2). */
+static int dump_ring(FILE *out, uint32_t capacity, uint32_t size)
 {
 	shmprim_heap_region heap;
 	shmprim_spsc ring;
 	shmprim_spsc_producer p;
 	shmprim_spsc_consumer c;
-	unsigned char e[12];
-	size_t need = shmprim_spsc_required_size(4, sizeof(e));
+	unsigned char e[40];
+	size_t need = shmprim_spsc_required_size(capacity, size);
 	unsigned i, k;
 
-	if (shmprim_heap_region_new_zeroed(&heap, need) != SHMPRIM_OK ||
-	    shmprim_spsc_init(&ring, shmprim_heap_region_region(&heap), 0, 4, sizeof(e)) != SHMPRIM_OK)
+	if (size > sizeof(e) || shmprim_heap_region_new_zeroed(&heap, need) != SHMPRIM_OK ||
+	    shmprim_spsc_init(&ring, shmprim_heap_region_region(&heap), 0, capacity, size) != SHMPRIM_OK)
 		return -1;
 	shmprim_spsc_split(&ring, &p, &c);
-	for (i = 0; i < 5; i++) {
-		for (k = 0; k < sizeof(e); k++)
+	for (i = 0; i <= capacity; i++) {
+		for (k = 0; k < size; k++)
 			e[k] = (unsigned char)(i * 16 + k);
 		if (shmprim_spsc_push(&p, e) != SHMPRIM_PUSH_OK)
 			return -1;
 		if (i == 2 && (!shmprim_spsc_pop(&c, e) || !shmprim_spsc_pop(&c, e)))
 			return -1;
 	}
-	fprintf(out, "ring capacity 4 entry_size 12 after push 0-2, pop 2, push 3-4: %lu bytes\n", (unsigned long)need);
+	fprintf(out, "ring capacity %u entry_size %u after push 0-2, pop 2, push 3-%u: %lu bytes\n", capacity, size,
+	        capacity, (unsigned long)need);
 	hex(out, "ring", (const unsigned char *)heap.base, need);
 	shmprim_heap_region_free(&heap);
 	return 0;
@@ -225,7 +234,10 @@ static int dump(FILE *out)
 {
 	fprintf(out, "shmprim layout dump (layout version %u)\n", SHMPRIM_LAYOUT_VERSION);
 	dump_abi(out);
-	if (dump_ring(out) != 0 || dump_slab(out) != 0) {
+	/* 12-byte entries: 3 to a cell, padded; 8-byte: 7 to a cell, the
+	 * second cell partly used; 40-byte: one per cell. */
+	if (dump_ring(out, 4, 12) != 0 || dump_ring(out, 8, 8) != 0 || dump_ring(out, 4, 40) != 0 ||
+	    dump_slab(out) != 0) {
 		fprintf(stderr, "layout-dump: a ring or slab operation failed\n");
 		return -1;
 	}

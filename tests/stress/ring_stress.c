@@ -209,12 +209,13 @@ static void *consumer_main(void *arg)
 /* Make the ring look as if `start` entries had passed through it. */
 static void fast_forward(struct run *r, uint32_t start)
 {
-	uint32_t cap = r->ring.raw.capacity, q;
+	uint32_t cap = r->ring.raw.geo.capacity, q;
 
+	/* Each cell ends with the seq of its newest entry in the last lap. */
 	for (q = start - cap; q != start; q++) {
 		uint32_t seq = q + 1;
 
-		memcpy(r->ring.raw.slots + (size_t)(q & (cap - 1)) * r->ring.raw.slot_stride, &seq, sizeof(seq));
+		memcpy(shmprim_spsc_cell_at(&r->ring.raw.geo, q), &seq, sizeof(seq));
 	}
 	r->ring.raw.header->head = start;
 	r->ring.raw.header->tail = start;

@@ -13,7 +13,7 @@ TestSuite(attach, .timeout = UNIT_TIMEOUT_S);
 
 #define RING_CAP 16u
 #define RING_ENTRY 8u
-#define RING_NEED (384u + RING_CAP * 16u)          /* 640 */
+#define RING_NEED (384u + 3u * 64u)                /* 16 entries: 3 cells of up to 7 */
 #define SLAB_COUNT 4u
 #define SLAB_SIZE 40u
 #define SLAB_NEED (256u + SLAB_COUNT * 64u + SLAB_COUNT * 40u) /* 672 */
@@ -109,37 +109,42 @@ static const struct edit ring_edits[] = {
 	{ "magic byte-swapped", 0, 4, 0x52535053u, SHMPRIM_ERR_WRONG_ENDIAN },
 	{ "version 0", 4, 4, 0, SHMPRIM_ERR_BAD_VERSION },
 	{ "version 1 (head stored on every push)", 4, 4, 1, SHMPRIM_ERR_BAD_VERSION },
-	{ "version 3", 4, 4, 3, SHMPRIM_ERR_BAD_VERSION },
-	{ "version byte-swapped", 4, 4, 0x02000000u, SHMPRIM_ERR_BAD_VERSION },
+	{ "version 2 (one seq per entry)", 4, 4, 2, SHMPRIM_ERR_BAD_VERSION },
+	{ "version 4", 4, 4, 4, SHMPRIM_ERR_BAD_VERSION },
+	{ "version byte-swapped", 4, 4, 0x03000000u, SHMPRIM_ERR_BAD_VERSION },
 	{ "capacity 0", 8, 4, 0, SHMPRIM_ERR_BAD_CAPACITY },
 	{ "capacity 3", 8, 4, 3, SHMPRIM_ERR_BAD_CAPACITY },
 	{ "capacity 2^31+1", 8, 4, 0x80000001u, SHMPRIM_ERR_BAD_CAPACITY },
 	{ "entry_size 0", 12, 4, 0, SHMPRIM_ERR_BAD_ENTRY_SIZE },
 	{ "entry_size 1MiB+1", 12, 4, (1u << 20) + 1, SHMPRIM_ERR_BAD_ENTRY_SIZE },
-	{ "slot_stride 24", 16, 4, 24, SHMPRIM_ERR_BAD_GEOMETRY },
-	{ "slot_stride 8", 16, 4, 8, SHMPRIM_ERR_BAD_GEOMETRY },
-	{ "slot_stride 0", 16, 4, 0, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "cell_stride 16 (version 2's slot)", 16, 4, 16, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "cell_stride 72", 16, 4, 72, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "cell_stride 0", 16, 4, 0, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "header_size 383", 20, 4, 383, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "header_size 256", 20, 4, 256, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "header_size 0", 20, 4, 0, SHMPRIM_ERR_BAD_GEOMETRY },
-	{ "slots_bytes 255", 24, 8, 255, SHMPRIM_ERR_BAD_GEOMETRY },
-	{ "slots_bytes 257", 24, 8, 257, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "slots_bytes 191", 24, 8, 191, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "slots_bytes 193", 24, 8, 193, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "slots_bytes 256 (16 slots of version 2)", 24, 8, 256, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "slots_bytes 0", 24, 8, 0, SHMPRIM_ERR_BAD_GEOMETRY },
-	{ "slots_bytes 256+2^32", 24, 8, 256 + (1ull << 32), SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "slots_bytes 192+2^32", 24, 8, 192 + (1ull << 32), SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "flags 1", 32, 4, 1, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "flags 2^31", 32, 4, 0x80000000u, SHMPRIM_ERR_BAD_GEOMETRY },
-	{ "reserved byte 40", 40, 1, 1, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "entries_per_cell 1", 36, 4, 1, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "entries_per_cell 8", 36, 4, 8, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "entries_per_cell 0", 36, 4, 0, SHMPRIM_ERR_BAD_GEOMETRY },
+	{ "reserved byte 44", 44, 1, 1, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "reserved byte 80", 80, 1, 0x80, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "reserved byte 127", 127, 1, 0xFF, SHMPRIM_ERR_BAD_GEOMETRY },
-	/* Valid values that trip a derived field: entry 8 -> 9 or 16 needs stride 24. */
+	/* Valid values that trip a derived field: entry 8 -> 9 or 16 puts 3 in a cell. */
 	{ "entry_size 9", 12, 4, 9, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "entry_size 16", 12, 4, 16, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "capacity 8", 8, 4, 8, SHMPRIM_ERR_BAD_GEOMETRY },
 	{ "capacity 32", 8, 4, 32, SHMPRIM_ERR_BAD_GEOMETRY },
 	/* Valid values that keep the geometry consistent: only the checksum sees them. */
-	{ "entry_size 7 (same stride)", 12, 4, 7, SHMPRIM_ERR_BAD_CHECKSUM },
-	{ "entry_size 1 (same stride)", 12, 4, 1, SHMPRIM_ERR_BAD_CHECKSUM },
-	{ "checksum zero", 36, 4, 0, SHMPRIM_ERR_BAD_CHECKSUM },
+	{ "entry_size 7 (same cells)", 12, 4, 7, SHMPRIM_ERR_BAD_CHECKSUM },
+	{ "entry_size 1 (same cells)", 12, 4, 1, SHMPRIM_ERR_BAD_CHECKSUM },
+	{ "checksum zero", 40, 4, 0, SHMPRIM_ERR_BAD_CHECKSUM },
 };
 
 Test(attach, ring_header_fields)
@@ -166,8 +171,8 @@ Test(attach, checksum_off_by_one)
 	shmprim_heap_region slab = slab_image(SLAB_NEED);
 	uint32_t sum;
 
-	memcpy(&sum, (unsigned char *)ring.base + 36, 4);
-	put(&ring, 36, 4, sum + 1);
+	memcpy(&sum, (unsigned char *)ring.base + 40, 4);
+	put(&ring, 40, 4, sum + 1);
 	cr_assert_eq(ring_attach(&ring, ring.len), SHMPRIM_ERR_BAD_CHECKSUM);
 	memcpy(&sum, (unsigned char *)slab.base + 52, 4);
 	put(&slab, 52, 4, sum - 1);
@@ -177,28 +182,29 @@ Test(attach, checksum_off_by_one)
 }
 
 /* capacity 16 -> 32 in a region large enough for 32: with slots_bytes left
- * at 16 slots' worth the geometry is inconsistent; with slots_bytes updated
- * too, every field is valid and only the checksum catches it. */
+ * at 16 entries' worth (3 cells) the geometry is inconsistent; with it updated
+ * too (5 cells), every field is valid and only the checksum catches it. */
 Test(attach, ring_capacity_16_to_32_in_a_larger_region)
 {
-	const size_t big = 384 + 32 * 16;
+	const size_t big = 384 + 5 * 64;
 	shmprim_heap_region img = ring_image(big, RING_CAP, RING_ENTRY);
 
 	put(&img, 8, 4, 32);
 	cr_assert_eq(ring_attach(&img, big), SHMPRIM_ERR_BAD_GEOMETRY);
-	put(&img, 24, 8, 32 * 16);
+	put(&img, 24, 8, 5 * 64);
 	cr_assert_eq(ring_attach(&img, big), SHMPRIM_ERR_BAD_CHECKSUM);
 	shmprim_heap_region_free(&img);
 }
 
 Test(attach, ring_entry_8_to_9_with_consistent_geometry)
 {
-	const size_t big = 384 + 16 * 24;
+	const size_t big = 384 + 6 * 64;
 	shmprim_heap_region img = ring_image(big, RING_CAP, RING_ENTRY);
 
+	/* 9-byte entries: pitch 16, 3 to a cell, 6 cells for 16 */
 	put(&img, 12, 4, 9);
-	put(&img, 16, 4, 24);
-	put(&img, 24, 8, 16 * 24);
+	put(&img, 36, 4, 3);
+	put(&img, 24, 8, 6 * 64);
 	cr_assert_eq(ring_attach(&img, big), SHMPRIM_ERR_BAD_CHECKSUM);
 	shmprim_heap_region_free(&img);
 }
@@ -213,8 +219,8 @@ Test(attach, ring_region_shorter_than_slots)
 	cr_assert_eq(ring_attach(&img, RING_NEED - 1), SHMPRIM_ERR_REGION_TOO_SMALL);
 	cr_assert_eq(ring_attach(&img, 384), SHMPRIM_ERR_REGION_TOO_SMALL);
 	cr_assert_eq(ring_attach(&img, 383), SHMPRIM_ERR_REGION_TOO_SMALL);
-	cr_assert_eq(shmprim_spsc_raw_attach(&raw, b, b + 384, 255), SHMPRIM_ERR_REGION_TOO_SMALL);
-	cr_assert_eq(shmprim_spsc_raw_attach(&raw, b, b + 384, 256), SHMPRIM_OK);
+	cr_assert_eq(shmprim_spsc_raw_attach(&raw, b, b + 384, 191), SHMPRIM_ERR_REGION_TOO_SMALL);
+	cr_assert_eq(shmprim_spsc_raw_attach(&raw, b, b + 384, 192), SHMPRIM_OK);
 	shmprim_heap_region_free(&img);
 }
 
@@ -264,7 +270,8 @@ static const struct edit slab_edits[] = {
 	{ "magic byte-swapped", 0, 4, 0x4C535053u, SHMPRIM_ERR_WRONG_ENDIAN },
 	{ "version 0", 4, 4, 0, SHMPRIM_ERR_BAD_VERSION },
 	{ "version 1 (head stored on every push)", 4, 4, 1, SHMPRIM_ERR_BAD_VERSION },
-	{ "version 3", 4, 4, 3, SHMPRIM_ERR_BAD_VERSION },
+	{ "version 2", 4, 4, 2, SHMPRIM_ERR_BAD_VERSION },
+	{ "version 4", 4, 4, 4, SHMPRIM_ERR_BAD_VERSION },
 	{ "slot_count 0", 8, 4, 0, SHMPRIM_ERR_BAD_SLOT_COUNT },
 	{ "slot_count 2^30+1", 8, 4, 0x40000001u, SHMPRIM_ERR_BAD_SLOT_COUNT },
 	{ "slot_size 0", 12, 4, 0, SHMPRIM_ERR_BAD_SLOT_SIZE },
@@ -379,7 +386,7 @@ Test(attach, wrong_kind_and_zeroed_memory)
 
 /* What a flip in each byte of the ring's line 0 must produce. entry_size 8:
  * clearing bit 3 gives 0, bits 20..31 exceed 1 MiB, any other bit changes
- * the stride; capacity 16: one flip gives 0 or a non-power of two. */
+ * the entries per cell; capacity 16: one flip gives 0 or a non-power of two. */
 static int ring_flip_ok(size_t byte, shmprim_status st)
 {
 	if (byte < 4)
@@ -390,9 +397,9 @@ static int ring_flip_ok(size_t byte, shmprim_status st)
 		return st == SHMPRIM_ERR_BAD_CAPACITY;
 	if (byte < 16)
 		return st == SHMPRIM_ERR_BAD_ENTRY_SIZE || st == SHMPRIM_ERR_BAD_GEOMETRY;
-	if (byte < 36)
-		return st == SHMPRIM_ERR_BAD_GEOMETRY; /* stride, header_size, slots_bytes, flags */
 	if (byte < 40)
+		return st == SHMPRIM_ERR_BAD_GEOMETRY; /* stride, header_size, slots_bytes, flags, entries_per_cell */
+	if (byte < 44)
 		return st == SHMPRIM_ERR_BAD_CHECKSUM;
 	return st == SHMPRIM_ERR_BAD_GEOMETRY; /* reserved */
 }

@@ -12,7 +12,10 @@
  * the free path started recording free_tag (layout.h, slab meta +16). Layout
  * version 2 changed all four: each new image was checked to differ from its
  * version-1 image only in the version word, the checksum over it and (used
- * ring) head, now stored every 8 positions on this ring. Never regenerate them from a build to
+ * ring) head, now stored every 8 positions on this ring. Version 3 (cells)
+ * changed the ring images: both recomputed from layout.h's description in
+ * Python, not from a build; the slab images were checked to differ from
+ * version 2's only in the version word and checksum. Never regenerate them from a build to
  * make this test pass: a change here is an ABI change and needs a new
  * SHMPRIM_LAYOUT_VERSION.
  */
@@ -57,10 +60,10 @@ static uint64_t u64_at(const void *base, size_t offset)
 }
 
 /* Hashes of images (whole required_size, from offset 0 of a zeroed region). */
-#define RING_INIT_FNV 0x440a997bu      /* capacity 8, entry 24: 640 bytes */
-#define RING_USED_FNV 0x4262a358u      /* then 3 pushes and 1 pop */
-#define SLAB_INIT_FNV 0xa46deaeau      /* 4 slots of 40 bytes: 672 bytes */
-#define SLAB_USED_FNV 0xc3cb16dau      /* then 3 allocs and the frees below */
+#define RING_INIT_FNV 0x8592b929u      /* capacity 8, entry 24: 640 bytes */
+#define RING_USED_FNV 0xc43cf9bfu      /* then 3 pushes and 1 pop */
+#define SLAB_INIT_FNV 0x34d9d4b1u      /* 4 slots of 40 bytes: 672 bytes */
+#define SLAB_USED_FNV 0x910a37e5u      /* then 3 allocs and the frees below */
 
 /* ---- offsets and sizes ---- */
 
@@ -75,18 +78,20 @@ Test(layout, spsc_header_fields)
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, capacity), 4);
 	cr_assert_eq(offsetof(shmprim_spsc_header, entry_size), 12);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, entry_size), 4);
-	cr_assert_eq(offsetof(shmprim_spsc_header, slot_stride), 16);
-	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, slot_stride), 4);
+	cr_assert_eq(offsetof(shmprim_spsc_header, cell_stride), 16);
+	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, cell_stride), 4);
 	cr_assert_eq(offsetof(shmprim_spsc_header, header_size), 20);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, header_size), 4);
 	cr_assert_eq(offsetof(shmprim_spsc_header, slots_bytes), 24);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, slots_bytes), 8);
 	cr_assert_eq(offsetof(shmprim_spsc_header, flags), 32);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, flags), 4);
-	cr_assert_eq(offsetof(shmprim_spsc_header, checksum), 36);
+	cr_assert_eq(offsetof(shmprim_spsc_header, entries_per_cell), 36);
+	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, entries_per_cell), 4);
+	cr_assert_eq(offsetof(shmprim_spsc_header, checksum), 40);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, checksum), 4);
-	cr_assert_eq(offsetof(shmprim_spsc_header, reserved0), 40);
-	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, reserved0), 88);
+	cr_assert_eq(offsetof(shmprim_spsc_header, reserved0), 44);
+	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, reserved0), 84);
 	cr_assert_eq(offsetof(shmprim_spsc_header, head), 128);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, head), 4);
 	cr_assert_eq(offsetof(shmprim_spsc_header, producer_pid), 132);
@@ -171,12 +176,14 @@ Test(layout, constants)
 {
 	cr_assert_eq(SHMPRIM_ALIGN, 64);
 	cr_assert_eq(SHMPRIM_SLOT_ALIGN, 8);
-	cr_assert_eq(SHMPRIM_LAYOUT_VERSION, 2);
+	cr_assert_eq(SHMPRIM_LAYOUT_VERSION, 3);
 	cr_assert_eq(SHMPRIM_SPSC_MAGIC, 0x53505352u);
 	cr_assert_eq(SHMPRIM_SLAB_MAGIC, 0x5350534Cu);
 	cr_assert_eq(SHMPRIM_SPSC_MAX_CAPACITY, 0x80000000u);
 	cr_assert_eq(SHMPRIM_SPSC_MAX_ENTRY_SIZE, 1048576u);
-	cr_assert_eq(SHMPRIM_SPSC_SLOT_OVERHEAD, 8);
+	cr_assert_eq(SHMPRIM_SPSC_CELL_OVERHEAD, 8);
+	cr_assert_eq(SHMPRIM_SPSC_PACKED_PITCH_MAX, 24);
+	cr_assert_eq(SHMPRIM_SPSC_PACKED_CELL, 64);
 	cr_assert_eq(SHMPRIM_SLAB_MAX_SLOTS, 0x40000000u);
 	cr_assert_eq(SHMPRIM_SLAB_MAX_SLOT_SIZE, 16777216u);
 	cr_assert_eq(SHMPRIM_SLAB_META_STRIDE, 64);
@@ -186,7 +193,7 @@ Test(layout, constants)
 	cr_assert_eq(SHMPRIM_SLAB_OWNER_MAX, 0x1FFFFFFFu);
 	cr_assert_eq(SHMPRIM_SPSC_HEADER_SIZE, 384);
 	cr_assert_eq(SHMPRIM_SLAB_HEADER_SIZE, 256);
-	cr_assert_eq(SHMPRIM_SPSC_CHECKSUM_SPAN, 36);
+	cr_assert_eq(SHMPRIM_SPSC_CHECKSUM_SPAN, 40);
 	cr_assert_eq(SHMPRIM_SLAB_CHECKSUM_SPAN, 52);
 	/* Slot states are stored in shared memory. */
 	cr_assert_eq(SHMPRIM_SLOT_FREE, 0);
@@ -226,15 +233,16 @@ Test(layout, ring_header_bytes)
 	size_t i;
 
 	cr_assert_eq(u32_at(b, 0), 0x53505352u, "magic");
-	cr_assert_eq(u32_at(b, 4), 2, "version");
+	cr_assert_eq(u32_at(b, 4), 3, "version");
 	cr_assert_eq(u32_at(b, 8), 8, "capacity");
 	cr_assert_eq(u32_at(b, 12), 24, "entry_size");
-	cr_assert_eq(u32_at(b, 16), 32, "slot_stride");
+	cr_assert_eq(u32_at(b, 16), 64, "cell_stride");
 	cr_assert_eq(u32_at(b, 20), 384, "header_size");
-	cr_assert_eq(u64_at(b, 24), 256, "slots_bytes");
+	cr_assert_eq(u64_at(b, 24), 256, "slots_bytes: 4 cells of 2 entries");
 	cr_assert_eq(u32_at(b, 32), 0, "flags");
-	cr_assert_eq(u32_at(b, 36), fnv1a(b, 36), "checksum: FNV-1a of bytes 0..35");
-	for (i = 40; i < 384; i++)
+	cr_assert_eq(u32_at(b, 36), 2, "entries_per_cell");
+	cr_assert_eq(u32_at(b, 40), fnv1a(b, 40), "checksum: FNV-1a of bytes 0..39");
+	for (i = 44; i < 384; i++)
 		if (i != 128 && i != 256)
 			cr_assert_eq(b[i], 0, "ring header byte %zu", i);
 	cr_assert_eq(u32_at(b, 128), 0, "head");
@@ -259,14 +267,18 @@ Test(layout, ring_slot_bytes_after_push_and_pop)
 		cr_assert_eq(shmprim_spsc_push(&p, entry), SHMPRIM_PUSH_OK);
 	}
 	cr_assert(shmprim_spsc_pop(&c, out));
+	/* Entries 0 and 1 share cell 0 (seq 2: its newest), entry 2 opens cell 1. */
+	cr_assert_eq(u32_at(b + 384, 0), 2, "cell 0 seq");
+	cr_assert_eq(u32_at(b + 384 + 64, 0), 3, "cell 1 seq");
 	for (n = 0; n < 3; n++) {
-		const unsigned char *slot = b + 384 + n * 32;
+		const unsigned char *cell = b + 384 + (n / 2) * 64;
 
-		cr_assert_eq(u32_at(slot, 0), n + 1, "slot %u seq", n);
-		cr_assert_eq(u32_at(slot, 4), 0, "slot %u reserved", n);
-		cr_assert_eq(unit_first_mismatch(slot + 8, 24, n), 24, "slot %u entry bytes", n);
+		cr_assert_eq(u32_at(cell, 4), 0, "cell %u reserved", n / 2);
+		cr_assert_eq(unit_first_mismatch(cell + 8 + (n % 2) * 24, 24, n), 24, "entry %u bytes", n);
 	}
-	cr_assert(unit_all_bytes(b + 384 + 3 * 32, 5 * 32, 0), "unused slots");
+	cr_assert(unit_all_bytes(b + 384 + 56, 8, 0), "cell 0 padding");
+	cr_assert(unit_all_bytes(b + 384 + 64 + 32, 32, 0), "cell 1 after entry 2");
+	cr_assert(unit_all_bytes(b + 384 + 2 * 64, 2 * 64, 0), "unused cells");
 	/* head is stored every min(32, capacity) = 8 positions: not yet. */
 	cr_assert_eq(u32_at(b, 128), 0, "head");
 	cr_assert_eq(u32_at(b, 256), 1, "tail");
@@ -282,7 +294,7 @@ Test(layout, slab_header_and_meta_bytes)
 	size_t i;
 
 	cr_assert_eq(u32_at(b, 0), 0x5350534Cu, "magic");
-	cr_assert_eq(u32_at(b, 4), 2, "version");
+	cr_assert_eq(u32_at(b, 4), 3, "version");
 	cr_assert_eq(u32_at(b, 8), 4, "slot_count");
 	cr_assert_eq(u32_at(b, 12), 40, "slot_size");
 	cr_assert_eq(u32_at(b, 16), 40, "data_stride");

@@ -44,10 +44,10 @@ static void pop_expect_empty(shmprim_spsc_consumer *c)
 	cr_assert_eq(got, 0x5151515151515151ull, "a failed pop wrote its output");
 }
 
-/* Where position pos lives: a pointer to its seq word. */
+/* The seq word of the cell holding position pos. */
 static unsigned char *slot_at(const shmprim_spsc *ring, uint32_t pos)
 {
-	return ring->raw.slots + (size_t)(pos & (ring->raw.capacity - 1)) * ring->raw.slot_stride;
+	return shmprim_spsc_cell_at(&ring->raw.geo, pos);
 }
 
 /* ---- order and values ---- */
@@ -232,7 +232,7 @@ Test(ring, edges_capacity_1024) { check_edges(1024); }
 
 /* ---- entry sizes: every byte of every entry, and nothing past it ---- */
 
-static void check_entry_size(uint32_t entry_size, uint32_t want_stride)
+static void check_entry_size(uint32_t entry_size, uint32_t want_per_cell, uint32_t want_stride)
 {
 	enum { CAP = 8, CANARY = 16 };
 	shmprim_spsc ring;
@@ -241,13 +241,18 @@ static void check_entry_size(uint32_t entry_size, uint32_t want_stride)
 	shmprim_heap_region heap = make_ring(&ring, CAP, entry_size);
 	unsigned char *in = malloc(entry_size);
 	unsigned char *out = malloc(entry_size + CANARY);
-	uint32_t n_in = 0, n_out = 0, k;
+	uint32_t n_in = 0, n_out = 0, k, cells;
 	int lap;
 
 	cr_assert(in && out);
-	cr_assert_eq(ring.raw.slot_stride, want_stride, "entry %u: slot_stride %u", entry_size, ring.raw.slot_stride);
-	cr_assert_eq(shmprim_spsc_slots_size(CAP, entry_size), (size_t)CAP * want_stride);
-	cr_assert_eq(shmprim_spsc_required_size(CAP, entry_size), SHMPRIM_SPSC_HEADER_SIZE + (size_t)CAP * want_stride);
+	cells = (CAP + want_per_cell - 1) / want_per_cell;
+	cr_assert_eq(ring.raw.geo.cell_stride, want_stride, "entry %u: cell_stride %u", entry_size,
+	             ring.raw.geo.cell_stride);
+	cr_assert_eq(ring.raw.geo.entries_per_cell, want_per_cell, "entry %u: %u per cell", entry_size,
+	             ring.raw.geo.entries_per_cell);
+	cr_assert_eq(ring.raw.header->entries_per_cell, want_per_cell);
+	cr_assert_eq(shmprim_spsc_slots_size(CAP, entry_size), (size_t)cells * want_stride);
+	cr_assert_eq(shmprim_spsc_required_size(CAP, entry_size), SHMPRIM_SPSC_HEADER_SIZE + (size_t)cells * want_stride);
 	shmprim_spsc_split(&ring, &p, &c);
 	/* Three full laps, then half laps so entries straddle the lap boundary. */
 	for (lap = 0; lap < 6; lap++) {
@@ -280,12 +285,44 @@ static void check_entry_size(uint32_t entry_size, uint32_t want_stride)
 	shmprim_heap_region_free(&heap);
 }
 
-Test(ring, entry_size_1) { check_entry_size(1, 16); }
-Test(ring, entry_size_8) { check_entry_size(8, 16); }
-Test(ring, entry_size_24) { check_entry_size(24, 32); }
-Test(ring, entry_size_64) { check_entry_size(64, 72); }
-Test(ring, entry_size_200) { check_entry_size(200, 208); }
-Test(ring, entry_size_4096) { check_entry_size(4096, 4104); }
+/* Pitch 8, 16, 24 share a 64-byte cell (7, 3, 2 entries; CAP 8 leaves the
+ * last cell part empty); wider entries get a cell each. */
+Test(ring, entry_size_1) { check_entry_size(1, 7, 64); }
+Test(ring, entry_size_8) { check_entry_size(8, 7, 64); }
+Test(ring, entry_size_13) { check_entry_size(13, 3, 64); }
+Test(ring, entry_size_24) { check_entry_size(24, 2, 64); }
+Test(ring, entry_size_25) { check_entry_size(25, 1, 40); }
+Test(ring, entry_size_64) { check_entry_size(64, 1, 72); }
+Test(ring, entry_size_200) { check_entry_size(200, 1, 208); }
+Test(ring, entry_size_4096) { check_entry_size(4096, 1, 4104); }
+
+/* The cell of ring index i is i * cell_mul >> cell_shift: exact for every
+ * index below 2^31 (the largest capacity). The error of the multiply grows
+ * with i, so the top of the range is the case that matters; checked there,
+ * at the bottom, and at every cell boundary in both. */
+static void check_cell_numbers(uint32_t entry_size, uint32_t k)
+{
+	shmprim_spsc ring;
+	shmprim_heap_region heap = make_ring(&ring, 8, entry_size);
+	const shmprim_spsc_geometry *g = &ring.raw.geo;
+	uint32_t i;
+
+	cr_assert_eq(g->entries_per_cell, k);
+	for (i = 0; i < (1u << 22); i++)
+		cr_assert_eq(shmprim_spsc_cell_number(g, i), i / k, "index %u", i);
+	for (i = 0x80000000u - (1u << 22); i != 0x80000000u; i++)
+		cr_assert_eq(shmprim_spsc_cell_number(g, i), i / k, "index %u", i);
+	for (i = k; i < 0x80000000u - k; i += (i >> 8) / k * k + k) {
+		cr_assert_eq(shmprim_spsc_cell_number(g, i - 1), (i - 1) / k, "index %u", i - 1);
+		cr_assert_eq(shmprim_spsc_cell_number(g, i), i / k, "index %u", i);
+	}
+	shmprim_heap_region_free(&heap);
+}
+
+Test(ring, cell_numbers_exact_7_per_cell) { check_cell_numbers(8, 7); }
+Test(ring, cell_numbers_exact_3_per_cell) { check_cell_numbers(16, 3); }
+Test(ring, cell_numbers_exact_2_per_cell) { check_cell_numbers(24, 2); }
+Test(ring, cell_numbers_exact_1_per_cell) { check_cell_numbers(40, 1); }
 
 /* ---- two handles, both forms ---- */
 
@@ -303,10 +340,11 @@ Test(ring, second_handle_attached_to_same_memory)
 		push_u64(&p, 500 + i);
 	cr_assert_eq(shmprim_spsc_attach(&b, shmprim_heap_region_region(&heap), 0), SHMPRIM_OK);
 	cr_assert_eq(b.raw.header, a.raw.header);
-	cr_assert_eq(b.raw.slots, a.raw.slots);
+	cr_assert_eq(b.raw.geo.slots, a.raw.geo.slots);
 	cr_assert_eq(shmprim_spsc_capacity(&b), 8);
 	cr_assert_eq(shmprim_spsc_entry_size(&b), 8);
-	cr_assert_eq(b.raw.slot_stride, 16);
+	cr_assert_eq(b.raw.geo.cell_stride, 64);
+	cr_assert_eq(b.raw.geo.entries_per_cell, 7);
 	cr_assert_eq(shmprim_spsc_len(&b), 3);
 	shmprim_spsc_split(&b, NULL, &c);
 	for (i = 3; i < 100; i++) {
@@ -325,7 +363,7 @@ Test(ring, second_handle_attached_to_same_memory)
 
 Test(ring, raw_form_separate_buffers)
 {
-	enum { CAP = 4, ENTRY = 12, STRIDE = 24, SLOTS = CAP * STRIDE, PAD = 64 };
+	enum { CAP = 4, ENTRY = 12, STRIDE = 64, CELLS = 2, SLOTS = CELLS * STRIDE, PAD = 64 };
 	shmprim_heap_region hb = unit_heap(SHMPRIM_SPSC_HEADER_SIZE + PAD);
 	shmprim_heap_region sb = unit_heap(SLOTS + PAD);
 	shmprim_spsc_raw ring, again;
@@ -342,12 +380,12 @@ Test(ring, raw_form_separate_buffers)
 	             SHMPRIM_ERR_REGION_TOO_SMALL);
 	cr_assert_eq(shmprim_spsc_raw_init(&ring, hb.base, sb.base, SLOTS, CAP, ENTRY), SHMPRIM_OK);
 	cr_assert_eq((void *)ring.header, hb.base);
-	cr_assert_eq((void *)ring.slots, sb.base);
+	cr_assert_eq((void *)ring.geo.slots, sb.base);
 	cr_assert(unit_all_bytes((unsigned char *)hb.base + SHMPRIM_SPSC_HEADER_SIZE, PAD, 0xEE), "init wrote past the header");
 	cr_assert(unit_all_bytes((unsigned char *)sb.base + SLOTS, PAD, 0xEE), "init wrote past the slots");
-	for (k = 0; k < CAP; k++)
-		cr_assert(unit_all_bytes((unsigned char *)sb.base + k * STRIDE, SHMPRIM_SPSC_SLOT_OVERHEAD, 0),
-		          "slot %u seq not cleared", k);
+	for (k = 0; k < CELLS; k++)
+		cr_assert(unit_all_bytes((unsigned char *)sb.base + k * STRIDE, SHMPRIM_SPSC_CELL_OVERHEAD, 0),
+		          "cell %u seq not cleared", k);
 
 	shmprim_spsc_raw_split(&ring, &p, &c);
 	for (i = 0; i < 4 * CAP + 2; i++) {
@@ -363,8 +401,9 @@ Test(ring, raw_form_separate_buffers)
 
 	cr_assert_eq(shmprim_spsc_raw_attach(&again, hb.base, sb.base, SLOTS - 1), SHMPRIM_ERR_REGION_TOO_SMALL);
 	cr_assert_eq(shmprim_spsc_raw_attach(&again, hb.base, sb.base, SLOTS), SHMPRIM_OK);
-	cr_assert(again.capacity == CAP && again.entry_size == ENTRY && again.slot_stride == STRIDE);
-	cr_assert_eq((void *)again.slots, sb.base);
+	cr_assert(again.geo.capacity == CAP && again.geo.entry_size == ENTRY && again.geo.cell_stride == STRIDE &&
+	          again.geo.entries_per_cell == 3 && again.geo.entry_pitch == 16);
+	cr_assert_eq((void *)again.geo.slots, sb.base);
 	shmprim_heap_region_free(&hb);
 	shmprim_heap_region_free(&sb);
 }
@@ -385,7 +424,7 @@ Test(ring, region_form_at_nonzero_offset)
 	memset(base, 0x5A, heap.len);
 	cr_assert_eq(shmprim_spsc_init(&ring, region, offset, 8, 16), SHMPRIM_OK);
 	cr_assert_eq((unsigned char *)ring.raw.header, base + offset);
-	cr_assert_eq(ring.raw.slots, base + offset + SHMPRIM_SPSC_HEADER_SIZE);
+	cr_assert_eq(ring.raw.geo.slots, base + offset + SHMPRIM_SPSC_HEADER_SIZE);
 	cr_assert_eq(ring.offset, offset);
 	cr_assert_eq(ring.region.base, heap.base);
 	cr_assert_eq(ring.region.len, heap.len);
@@ -455,9 +494,10 @@ Test(ring, required_size_limits)
 		cr_assert_eq((uint64_t)biggest, 384ull + 0x80000000ull * (0x100000ull + 8), "got %zu", biggest);
 	else
 		cr_assert_eq(biggest, 0);
-	cr_assert_eq(shmprim_spsc_required_size(1, 1), 384 + 16);
-	cr_assert_eq(shmprim_spsc_required_size(8, 24), 384 + 8 * 32);
-	cr_assert_eq(shmprim_spsc_slots_size(0x80000000u, 8), sizeof(size_t) >= 8 ? (size_t)0x80000000u * 16 : 0);
+	cr_assert_eq(shmprim_spsc_required_size(1, 1), 384 + 64);
+	cr_assert_eq(shmprim_spsc_required_size(8, 24), 384 + 4 * 64);
+	/* 2^31 8-byte entries: ceil(2^31 / 7) = 306783379 cells of 64 bytes */
+	cr_assert_eq((uint64_t)shmprim_spsc_slots_size(0x80000000u, 8), sizeof(size_t) >= 8 ? 306783379ull * 64 : 0);
 }
 
 Test(ring, too_large_for_region_writes_nothing)
@@ -579,11 +619,10 @@ Test(ring, resplit_resumes_both_sides)
  * and dies before P3 (head). */
 static void publish_without_head(shmprim_spsc *ring, uint32_t pos, uint64_t value)
 {
-	unsigned char *slot = slot_at(ring, pos);
 	uint32_t seq = pos + 1;
 
-	memcpy(slot + SHMPRIM_SPSC_SLOT_OVERHEAD, &value, sizeof(value));
-	memcpy(slot, &seq, sizeof(seq));
+	memcpy(shmprim_spsc_entry_at(&ring->raw.geo, pos), &value, sizeof(value));
+	memcpy(slot_at(ring, pos), &seq, sizeof(seq));
 }
 
 Test(ring, crash_after_seq_before_head_is_recovered_once)
@@ -771,25 +810,29 @@ Test(ring, tail_one_ahead_of_head_is_corrupt) { check_corrupt_tail(1); }
 /* tail = head - capacity - 1: one more unconsumed entry than the ring holds. */
 Test(ring, tail_more_than_capacity_behind_is_corrupt) { check_corrupt_tail((uint32_t)-5); }
 
-/* The consumer takes only a slot whose seq is exactly its position + 1, and
- * refuses a head more than capacity ahead. */
+/* The consumer takes a seq only in (position, position + capacity] (an
+ * earlier lap's is at most position; the producer is never further ahead),
+ * and refuses a head more than capacity ahead. Capacity 8, 8-byte entries:
+ * cells of 7 and 1. */
 Test(ring, forged_seq_and_head_are_refused)
 {
 	shmprim_spsc ring;
 	shmprim_spsc_producer p;
 	shmprim_spsc_consumer c;
-	shmprim_heap_region heap = make_ring(&ring, 4, 8);
+	shmprim_heap_region heap = make_ring(&ring, 8, 8);
 	uint32_t seq;
 
 	shmprim_spsc_split(&ring, &p, &c);
-	seq = 2; /* position 0 + 2 */
+	seq = 9; /* the producer cannot have published position 8 yet */
 	memcpy(slot_at(&ring, 0), &seq, sizeof(seq));
 	pop_expect_empty(&c);
 	cr_assert(shmprim_spsc_consumer_is_empty(&c));
+	cr_assert_eq(shmprim_spsc_consumer_len(&c), 0);
 	seq = 0xFFFFFFFFu;
 	memcpy(slot_at(&ring, 0), &seq, sizeof(seq));
 	pop_expect_empty(&c);
-	ring.raw.header->head = 5; /* tail 0, capacity 4 */
+	cr_assert_eq(shmprim_spsc_snapshot_of(&ring).head, 0);
+	ring.raw.header->head = 9; /* tail 0, capacity 8 */
 	cr_assert_eq(shmprim_spsc_consumer_len(&c), 0);
 	pop_expect_empty(&c);
 	shmprim_heap_region_free(&heap);
@@ -845,8 +888,10 @@ Test(ring, head_interval_is_capped_at_capacity)
 }
 
 /* A consumer behind head takes the entries before it reading only the seq
- * just before head (the throughput path): wiping the others changes nothing,
- * and the entries after head are found by their seqs (the latency path). */
+ * of the cell holding head - 1 (the throughput path): wiping the earlier
+ * cells' seqs changes nothing, and the entries after head are found by their
+ * cells' seqs (the latency path). 7 entries per cell: head 32 - 1 is in the
+ * cell of positions 28-34. */
 Test(ring, consumer_behind_head_does_not_read_seqs)
 {
 	shmprim_spsc ring;
@@ -860,9 +905,37 @@ Test(ring, consumer_behind_head_does_not_read_seqs)
 	for (i = 0; i < 40; i++)
 		push_u64(&p, i);
 	cr_assert_eq(ring.raw.header->head, 32);
-	for (pos = 0; pos < 31; pos++)
+	for (pos = 0; pos < 28; pos++)
 		memcpy(slot_at(&ring, pos), &zero, sizeof(zero));
 	for (i = 0; i < 40; i++)
+		pop_expect_u64(&c, i);
+	pop_expect_empty(&c);
+	shmprim_heap_region_free(&heap);
+}
+
+/* The producer may refill the first entries of a cell for the next lap while
+ * the consumer still has this lap's last ones to read: the cell's seq then
+ * comes from the next lap and must still hand them over (head kept stale
+ * here, so only the cell's seq can). Capacity 8, 8-byte entries: cells of 7
+ * and 1; position 8 refills cell 0 while the consumer is at 1. */
+Test(ring, cell_refilled_for_the_next_lap_still_hands_over_this_lap)
+{
+	shmprim_spsc ring;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_heap_region heap = make_ring(&ring, 8, 8);
+	uint32_t seq;
+	uint64_t i;
+
+	shmprim_spsc_split(&ring, &p, &c);
+	push_u64(&p, 0);
+	pop_expect_u64(&c, 0);
+	for (i = 1; i <= 8; i++)
+		push_u64(&p, i);
+	memcpy(&seq, slot_at(&ring, 0), sizeof(seq));
+	cr_assert_eq(seq, 9, "cell 0 holds position 8's seq");
+	ring.raw.header->head = 1;
+	for (i = 1; i <= 8; i++)
 		pop_expect_u64(&c, i);
 	pop_expect_empty(&c);
 	shmprim_heap_region_free(&heap);
