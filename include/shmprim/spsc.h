@@ -43,6 +43,7 @@ typedef struct shmprim_spsc_geometry {
 	uint32_t entry_pitch;     /* entry_size rounded up to SHMPRIM_SLOT_ALIGN */
 	uint32_t entries_per_cell;
 	uint32_t cell_stride;
+	uint32_t cell_gap;        /* cell_stride - entries_per_cell * entry_pitch */
 	uint32_t cell_mul;        /* cell of ring index i = i * cell_mul >> cell_shift */
 	uint32_t cell_shift;
 } shmprim_spsc_geometry;
@@ -89,14 +90,15 @@ static inline unsigned char *shmprim_spsc_cell_at(const shmprim_spsc_geometry *g
 	return geo->slots + (size_t)shmprim_spsc_cell_number(geo, position & geo->mask) * geo->cell_stride;
 }
 
-/* The entry bytes for a position: plain arithmetic on private geometry. */
+/* The entry bytes for a position: plain arithmetic on private geometry.
+ * cell * cell_stride + (index - cell * entries_per_cell) * entry_pitch,
+ * folded into index * entry_pitch + cell * cell_gap. */
 static inline unsigned char *shmprim_spsc_entry_at(const shmprim_spsc_geometry *geo, uint32_t position)
 {
 	uint32_t index = position & geo->mask;
-	uint32_t cell = shmprim_spsc_cell_number(geo, index);
 
-	return geo->slots + (size_t)cell * geo->cell_stride + SHMPRIM_SPSC_CELL_OVERHEAD +
-	       (size_t)(index - cell * geo->entries_per_cell) * geo->entry_pitch;
+	return geo->slots + SHMPRIM_SPSC_CELL_OVERHEAD + (size_t)index * geo->entry_pitch +
+	       (size_t)shmprim_spsc_cell_number(geo, index) * geo->cell_gap;
 }
 
 /* A racy snapshot: exact only when both sides are idle. head counts the

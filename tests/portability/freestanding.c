@@ -70,7 +70,7 @@ enum { CAP = 8, SLOTS = 8, SLOT_SIZE = 12 };
 /* Static shared memory, cache-line aligned as the layout requires (no allocator here). */
 #define SHARED __attribute__((aligned(SHMPRIM_ALIGN)))
 static SHARED shmprim_spsc_header ring_header;
-static SHARED unsigned char ring_slots[CAP * 16]; /* 8-byte entries: stride 16 */
+static SHARED unsigned char ring_slots[(CAP + 6) / 7 * 64]; /* 8-byte entries: 7 to a 64-byte cell */
 static SHARED shmprim_slab_header slab_header;
 static SHARED shmprim_slab_meta slab_meta[SLOTS];
 static SHARED unsigned char slab_data[SLOTS * 16]; /* 12-byte slots: stride 16 */
