@@ -8,13 +8,13 @@
 #define SHMPRIM_MUTATION_H
 
 /* ---- ring ---- */
-/* R1: producer publishes the slot's seq (and head) with a relaxed store. */
+/* R1: producer publishes the cell's seq (and head) with a relaxed store. */
 #ifdef SHMPRIM_MUTANT_R1
 #define RING_PUBLISH_STORE sp_store_relaxed_u32
 #else
 #define RING_PUBLISH_STORE sp_store_release_u32
 #endif
-/* R2: consumer reads the slot's seq (and head) with a relaxed load. */
+/* R2: consumer reads the cell's seq (and head) with a relaxed load. */
 #ifdef SHMPRIM_MUTANT_R2
 #define RING_CONSUME_LOAD sp_load_relaxed_u32
 #else
@@ -51,7 +51,7 @@
 #else
 #define RING_RELEASE_BEFORE_COPY 0
 #endif
-/* R8: consumer believes head without the seq of the slot before it (the
+/* R8: consumer believes head without the seq of the cell before it (the
  * acquire that makes the entries before head visible). */
 #ifdef SHMPRIM_MUTANT_R8
 #define RING_CHECK_HEAD 0
