@@ -27,25 +27,28 @@ static uint32_t entry_pitch_of(uint32_t entry_size)
 	return (entry_size + (SHMPRIM_SLOT_ALIGN - 1)) & ~(SHMPRIM_SLOT_ALIGN - 1);
 }
 
+/* (SHMPRIM_SPSC_PACKED_CELL - SHMPRIM_SPSC_CELL_OVERHEAD) / pitch for the
+ * packed pitches, written out: the core divides nowhere, since a
+ * freestanding armv7 build has no divide instruction and libgcc's helper
+ * needs raise(). */
 static uint32_t entries_per_cell_of(uint32_t entry_size)
 {
-	uint32_t pitch = entry_pitch_of(entry_size);
-
-	return pitch <= SHMPRIM_SPSC_PACKED_PITCH_MAX ? (SHMPRIM_SPSC_PACKED_CELL - SHMPRIM_SPSC_CELL_OVERHEAD) / pitch
-	                                              : 1;
+	switch (entry_pitch_of(entry_size)) {
+	case 8:
+		return 7;
+	case 16:
+		return 3;
+	case 24:
+		return 2;
+	default:
+		return 1;
+	}
 }
 
 static uint32_t cell_stride_of(uint32_t entry_size)
 {
 	return entries_per_cell_of(entry_size) > 1 ? SHMPRIM_SPSC_PACKED_CELL
 	                                           : SHMPRIM_SPSC_CELL_OVERHEAD + entry_pitch_of(entry_size);
-}
-
-static uint32_t cells_of(uint32_t capacity, uint32_t entry_size)
-{
-	uint32_t k = entries_per_cell_of(entry_size);
-
-	return capacity / k + (capacity % k != 0);
 }
 
 /* index / k as (index * mul) >> shift, for the k the cell rule produces and
@@ -73,6 +76,15 @@ static void cell_divider(uint32_t k, uint32_t *mul, uint32_t *shift)
 		*mul = 1;
 		*shift = 0;
 	}
+}
+
+/* The cell of the last index, plus one (capacity >= 1). */
+static uint32_t cells_of(uint32_t capacity, uint32_t entry_size)
+{
+	uint32_t mul, shift;
+
+	cell_divider(entries_per_cell_of(entry_size), &mul, &shift);
+	return (uint32_t)(((uint64_t)(capacity - 1) * mul) >> shift) + 1;
 }
 
 /* 0 when invalid or too large for this target's size_t. */
