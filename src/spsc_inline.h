@@ -5,9 +5,9 @@
  * from the same helpers. A program built in the same Meson tree can include
  * this header (dependency shmprim_inline_dep, which carries the backend's
  * SHMPRIM_ATOMICS_* define) to have push and pop inlined into its loop, as the
- * peers' header-only rings are (2-vCPU VM, 8-byte entries: about twice the
- * items per second of the exported calls in a bare two-thread loop, +2-16% in
- * shmprim-bench's loop, which does more per item).
+ * peers' header-only rings are (2-vCPU VM, 8-byte entries, layout version 3,
+ * shmprim-bench's loop: 1.36x the items per second of the exported calls at
+ * both capacities, medians of five runs).
  *
  * Entries live in cells (layout.h): up to 7 small entries share a line under
  * one seq word, which the producer sets to position + 1 after writing an
