@@ -28,21 +28,16 @@ static uint32_t entry_pitch_of(uint32_t entry_size)
 }
 
 /* (SHMPRIM_SPSC_PACKED_CELL - SHMPRIM_SPSC_CELL_OVERHEAD) / pitch for the
- * packed pitches, written out: the core divides nowhere, since a
+ * packed pitches (8, 16, 24), written out: the core divides nowhere, since a
  * freestanding armv7 build has no divide instruction and libgcc's helper
  * needs raise(). */
 static uint32_t entries_per_cell_of(uint32_t entry_size)
 {
-	switch (entry_pitch_of(entry_size)) {
-	case 8:
-		return 7;
-	case 16:
-		return 3;
-	case 24:
-		return 2;
-	default:
+	uint32_t pitch = entry_pitch_of(entry_size);
+
+	if (pitch > SHMPRIM_SPSC_PACKED_PITCH_MAX)
 		return 1;
-	}
+	return pitch == 8 ? 7 : pitch == 16 ? 3 : 2;
 }
 
 static uint32_t cell_stride_of(uint32_t entry_size)

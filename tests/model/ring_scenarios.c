@@ -49,38 +49,37 @@ static void check_drained(ring_fx *fx, uint32_t items)
 	mc_assert_eq(s.len, 0);
 }
 
+/* One producer thread and one consumer thread over fx, then every entry must
+ * be published and taken. */
+static void run_transfer(ring_fx *fx, uint32_t items, bool attach, void (*prod)(void *), void (*cons)(void *))
+{
+	ring_ctx *c = mc_alloc(sizeof(*c), 8);
+	int tp, tc;
+
+	c->fx = fx;
+	c->items = items;
+	c->attach = attach;
+	tp = mc_spawn(prod, c);
+	tc = mc_spawn(cons, c);
+	mc_join(tp);
+	mc_join(tc);
+	check_drained(fx, items);
+}
+
 /* a = capacity, b = items: one producer, one consumer, both spinning. */
 static void ring_transfer(void *arg)
 {
 	const scenario_arg *sa = arg;
-	ring_ctx *c = mc_alloc(sizeof(*c), 8);
-	int tp, tc;
 
-	c->fx = ring_fx_new(sa->form, sa->sc->a);
-	c->items = sa->sc->b;
-	c->attach = false;
-	tp = mc_spawn(producer, c);
-	tc = mc_spawn(consumer, c);
-	mc_join(tp);
-	mc_join(tc);
-	check_drained(c->fx, c->items);
+	run_transfer(ring_fx_new(sa->form, sa->sc->a), sa->sc->b, false, producer, consumer);
 }
 
 /* Same with the consumer attaching its own handle while the producer runs. */
 static void ring_attach_transfer(void *arg)
 {
 	const scenario_arg *sa = arg;
-	ring_ctx *c = mc_alloc(sizeof(*c), 8);
-	int tp, tc;
 
-	c->fx = ring_fx_new(sa->form, sa->sc->a);
-	c->items = sa->sc->b;
-	c->attach = true;
-	tp = mc_spawn(producer, c);
-	tc = mc_spawn(consumer, c);
-	mc_join(tp);
-	mc_join(tc);
-	check_drained(c->fx, c->items);
+	run_transfer(ring_fx_new(sa->form, sa->sc->a), sa->sc->b, true, producer, consumer);
 }
 
 /* loom 8/13, one thread: cap 4, push 1..4, full, pop 1, push 5, drain 2..5. */
@@ -170,16 +169,8 @@ static void batch_consumer(void *arg)
 static void ring_batch_transfer(void *arg)
 {
 	const scenario_arg *sa = arg;
-	ring_ctx *c = mc_alloc(sizeof(*c), 8);
-	int tp, tc;
 
-	c->fx = ring_fx_new(sa->form, sa->sc->a);
-	c->items = 4;
-	tp = mc_spawn(batch_producer, c);
-	tc = mc_spawn(batch_consumer, c);
-	mc_join(tp);
-	mc_join(tc);
-	check_drained(c->fx, 4);
+	run_transfer(ring_fx_new(sa->form, sa->sc->a), 4, false, batch_producer, batch_consumer);
 }
 
 /* 64-byte entries: slots of a line or more, whose batches publish every
@@ -231,16 +222,9 @@ static void wide_consumer(void *arg)
 static void ring_batch_wide_transfer(void *arg)
 {
 	const scenario_arg *sa = arg;
-	ring_ctx *c = mc_alloc(sizeof(*c), 8);
-	int tp, tc;
 
-	c->fx = ring_fx_new_sized(sa->form, sa->sc->a, sizeof(wide_entry));
-	c->items = 3;
-	tp = mc_spawn(wide_producer, c);
-	tc = mc_spawn(wide_consumer, c);
-	mc_join(tp);
-	mc_join(tc);
-	check_drained(c->fx, 3);
+	run_transfer(ring_fx_new_sized(sa->form, sa->sc->a, sizeof(wide_entry)), 3, false, wide_producer,
+	             wide_consumer);
 }
 
 /* 16-byte entries at capacity 4: cells of 3 entries and 1 (layout.h), so
@@ -282,16 +266,9 @@ static void pair_consumer(void *arg)
 static void ring_cells_transfer(void *arg)
 {
 	const scenario_arg *sa = arg;
-	ring_ctx *c = mc_alloc(sizeof(*c), 8);
-	int tp, tc;
 
-	c->fx = ring_fx_new_sized(sa->form, 4, sizeof(pair_entry));
-	c->items = sa->sc->a;
-	tp = mc_spawn(pair_producer, c);
-	tc = mc_spawn(pair_consumer, c);
-	mc_join(tp);
-	mc_join(tc);
-	check_drained(c->fx, c->items);
+	run_transfer(ring_fx_new_sized(sa->form, 4, sizeof(pair_entry)), sa->sc->a, false, pair_producer,
+	             pair_consumer);
 }
 
 const scenario ring_scenarios[] = {
