@@ -22,6 +22,27 @@
 
 #define IPC_SKIP 77
 
+#include "../host/host_caps.h"
+
+/* IPC_REQUIRE(host_lacks_X()): skip the whole program (exit 77) with the
+ * reason when the host lacks what it needs. */
+#define IPC_REQUIRE(why_missing)                                                       \
+	do {                                                                           \
+		const char *ipc_why_ = (why_missing);                                  \
+		if (ipc_why_) {                                                        \
+			printf("SKIP: %s\n", ipc_why_);                                \
+			exit(IPC_SKIP);                                                \
+		}                                                                      \
+	} while (0)
+
+/* The same for one Criterion test. */
+#define CR_REQUIRE(why_missing)                                                        \
+	do {                                                                           \
+		const char *ipc_why_ = (why_missing);                                  \
+		if (ipc_why_)                                                          \
+			cr_skip_test("%s", ipc_why_);                                  \
+	} while (0)
+
 #define IPC_FAIL(...)                                                                  \
 	do {                                                                           \
 		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                   \

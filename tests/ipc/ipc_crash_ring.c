@@ -205,6 +205,7 @@ int main(int argc, char **argv)
 	pid_t prod, cons;
 	uint64_t t, t0 = ipc_now_ns(), seed = rng.s;
 
+	IPC_REQUIRE(host_lacks_memfd());
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	alarm(600);
 	geo = ipc_geometry_of(CAP, sizeof(ipc_entry), 0, 0, sizeof(ring_ctl));

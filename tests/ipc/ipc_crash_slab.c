@@ -213,6 +213,7 @@ int main(int argc, char **argv)
 	uint64_t t, t0 = ipc_now_ns(), seed = rng.s, max_off_list = 0;
 	int i;
 
+	IPC_REQUIRE(host_lacks_memfd());
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	alarm(600);
 	memset(&total, 0, sizeof(total));

@@ -7,11 +7,14 @@
  *   ipc_exchange matrix COUNT PEER...         every ordered pair of the peers:
  *                                              A writes the headers, then stream,
  *                                              rpc (COUNT/10) and B's bit-flip check
- * A peer path that does not exist (a build this toolchain cannot make, such as
- * -m32 without multilib) is reported and skipped; with no usable pair the
- * program exits 77 (skip).
+ * The matrix reports TAP, one line per ordered pair. A peer runs directly, or
+ * under qemu-user where the kernel cannot run it (peer_runner.h: 32-bit builds
+ * on a kernel without 32-bit support). A pair with a peer that was not built
+ * here (-m32 without multilib) or that nothing here can run is `# SKIP`, with
+ * the reason; a peer that starts but fails is a failure.
  */
 #include "ipc_common.h"
+#include "peer_runner.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -24,8 +27,28 @@
 /* The fd number the peers find the memfd at (inherited across exec). */
 #define PEER_FD 100
 
+/* How each peer path is started, found by peer_runner_probe before use. */
+#define MAX_PEERS 16
+static peer_runner runners[MAX_PEERS];
+static int n_runners;
+
+static const peer_runner *runner_of(const char *exe)
+{
+	int i;
+
+	for (i = 0; i < n_runners; i++)
+		if (strcmp(runners[i].exe, exe) == 0)
+			return &runners[i];
+	if (n_runners == MAX_PEERS)
+		IPC_FAIL("more than %d peers", MAX_PEERS);
+	runners[n_runners] = peer_runner_probe(exe);
+	return &runners[n_runners++];
+}
+
 static pid_t spawn(const char *exe, char *const args[], int memfd)
 {
+	const peer_runner *r = runner_of(exe);
+
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -34,8 +57,9 @@ static pid_t spawn(const char *exe, char *const args[], int memfd)
 		/* dup2 clears close-on-exec on the copy. */
 		if (dup2(memfd, PEER_FD) < 0)
 			_exit(126);
-		execv(exe, args);
-		fprintf(stderr, "exec %s: %s\n", exe, strerror(errno));
+		peer_runner_exec(r, args);
+		fprintf(stderr, "exec %s%s%s: %s\n", r->emulator ? r->emulator : "", r->emulator ? " " : "", exe,
+		        strerror(errno));
 		_exit(127);
 	}
 	return pid;
@@ -107,7 +131,7 @@ static void stream(const char *a, const char *b, uint64_t count)
 	uint64_t t0 = ipc_now_ns();
 
 	pair(a, "stream-produce", b, "stream-consume", memfd, count, off);
-	printf("stream %s -> %s: %" PRIu64 " items, %.1f ns/item\n", a, b, count,
+	printf("# stream %s -> %s: %" PRIu64 " items, %.1f ns/item\n", a, b, count,
 	       (double)(ipc_now_ns() - t0) / (double)count);
 	close(memfd);
 }
@@ -119,7 +143,7 @@ static void rpc(const char *a, const char *b, uint64_t count)
 	uint64_t t0 = ipc_now_ns();
 
 	pair(a, "rpc-produce", b, "rpc-consume", memfd, count, off);
-	printf("rpc %s -> %s: %" PRIu64 " messages, %.1f ns/message\n", a, b, count,
+	printf("# rpc %s -> %s: %" PRIu64 " messages, %.1f ns/message\n", a, b, count,
 	       (double)(ipc_now_ns() - t0) / (double)count);
 	close(memfd);
 }
@@ -135,17 +159,25 @@ static void flip(const char *a, const char *b)
 	close(memfd);
 }
 
-static int usable(const char *exe)
+static const char *how(const peer_runner *r)
 {
-	if (access(exe, X_OK) == 0)
-		return 1;
-	printf("# %s: not built here, skipped\n", exe);
-	return 0;
+	static char buf[2][128];
+	static int turn;
+
+	turn ^= 1;
+	snprintf(buf[turn], sizeof(buf[turn]), "%s%s%s", r->exe, r->emulator ? " under " : "",
+	         r->emulator ? r->emulator : "");
+	return buf[turn];
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && strcmp(argv[1], "matrix") == 0 && host_lacks_memfd()) {
+		printf("1..0 # SKIP %s\n", host_lacks_memfd());
+		return 0;
+	}
+	IPC_REQUIRE(host_lacks_memfd());
 	/* SHMPRIM_LONG=1: ten times the counts. */
 	if (argc == 5 && strcmp(argv[1], "stream") == 0) {
 		stream(argv[2], argv[3], strtoull(argv[4], NULL, 0) * ipc_scale(1, 10));
@@ -157,22 +189,35 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 4 && strcmp(argv[1], "matrix") == 0) {
 		uint64_t count = strtoull(argv[2], NULL, 0) * ipc_scale(1, 10);
-		int i, j, pairs = 0;
+		int i, j, n = argc - 3, test_no = 0, ran = 0;
 
+		printf("TAP version 13\n1..%d\n", n * n);
 		for (i = 3; i < argc; i++) {
-			if (!usable(argv[i]))
-				continue;
+			const peer_runner *r = runner_of(argv[i]);
+
+			if (r->state == PEER_BROKEN)
+				IPC_FAIL("%s: %s", argv[i], r->why);
+			printf("# %s: %s\n", argv[i],
+			       r->state == PEER_USABLE ? (r->emulator ? r->emulator : "runs natively") : r->why);
+		}
+		for (i = 3; i < argc; i++) {
 			for (j = 3; j < argc; j++) {
-				if (access(argv[j], X_OK) != 0)
+				const peer_runner *a = runner_of(argv[i]), *b = runner_of(argv[j]);
+
+				if (a->state != PEER_USABLE || b->state != PEER_USABLE) {
+					printf("ok %d - %s -> %s # SKIP %s\n", ++test_no, argv[i], argv[j],
+					       a->state != PEER_USABLE ? a->why : b->why);
 					continue;
+				}
 				stream(argv[i], argv[j], count);
 				rpc(argv[i], argv[j], count / 10 ? count / 10 : 1);
 				flip(argv[i], argv[j]);
-				pairs++;
+				printf("ok %d - %s -> %s: stream, rpc, bit flips\n", ++test_no, how(a), how(b));
+				ran++;
 			}
 		}
-		printf("%d ordered pairs exchanged\n", pairs);
-		return pairs ? 0 : IPC_SKIP;
+		printf("# %d ordered pairs exchanged\n", ran);
+		return 0;
 	}
 	fprintf(stderr, "usage: ipc_exchange stream|rpc PEER_A PEER_B COUNT | matrix COUNT PEER...\n");
 	return 2;

@@ -347,6 +347,7 @@ int main(int argc, char **argv)
 	uint64_t seed = ipc_env_u64("SHMPRIM_SEED", (uint64_t)getpid() * 7919);
 	int role;
 
+	IPC_REQUIRE(host_lacks_memfd());
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	alarm(900); /* a hang is a failure */
 	geo = ipc_geometry_of(CAP, sizeof(ipc_entry), SLOTS, SLOT_SIZE, 4096);

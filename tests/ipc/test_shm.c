@@ -22,6 +22,7 @@ Test(shm, memfd_is_zeroed_sealed_and_mapped)
 	size_t i;
 	int seals;
 
+	CR_REQUIRE(host_lacks_memfd());
 	cr_assert_eq(shmprim_shm_create_memfd(&s, "t", 3 * PAGE + 5, 0), SHMPRIM_OK);
 	cr_assert_not_null(s.base);
 	cr_assert_eq(s.len, 3 * PAGE + 5);
@@ -55,6 +56,7 @@ Test(shm, open_fd_sees_the_same_bytes_through_another_mapping)
 	shmprim_shm a, b;
 	int fd;
 
+	CR_REQUIRE(host_lacks_memfd());
 	cr_assert_eq(shmprim_shm_create_memfd(&a, NULL, 2 * PAGE, 0), SHMPRIM_OK);
 	fd = dup(a.fd);
 	cr_assert_eq(shmprim_shm_open_fd(&b, fd, 0), SHMPRIM_OK);
@@ -81,6 +83,7 @@ Test(shm, open_fd_refuses_unsealed_memory_unless_asked)
 	FILE *tmp = tmpfile();
 	int pipefd[2];
 
+	CR_REQUIRE(host_lacks_memfd());
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(ftruncate(fd, PAGE), 0);
 	cr_assert_eq(shmprim_shm_open_fd(&s, fd, 0), SHMPRIM_ERR_NOT_SEALED);
@@ -122,6 +125,8 @@ Test(shm, failures_keep_errno_and_the_call)
 	shmprim_shm s;
 	char name[96];
 
+	CR_REQUIRE(host_lacks_memfd());
+	CR_REQUIRE(host_lacks_named_shm());
 	cr_assert_eq(shmprim_shm_create_memfd(NULL, "x", PAGE, 0), SHMPRIM_ERR_NULL_ARGUMENT);
 	cr_assert_eq(shmprim_shm_create_memfd(&s, "x", 0, 0), SHMPRIM_ERR_INVALID_ARGUMENT);
 	cr_assert_eq(shmprim_shm_create_memfd(&s, "x", SHMPRIM_SHM_MAX_SIZE + 1, 0), SHMPRIM_ERR_INVALID_ARGUMENT);
@@ -152,6 +157,7 @@ Test(shm, named_create_open_unlink)
 	static const char *bad[] = { "noslash", "/", "/a/b", "" };
 	size_t i;
 
+	CR_REQUIRE(host_lacks_named_shm());
 	name_for(name, sizeof(name), "named");
 	shmprim_shm_unlink_named(name, NULL); /* a leftover from a killed run */
 	cr_assert_eq(shmprim_shm_create_named(&a, name, 5 * PAGE, 0600, 0), SHMPRIM_OK);
@@ -220,6 +226,7 @@ Test(shm, guard_pages_fault_just_outside)
 {
 	shmprim_shm s;
 
+	CR_REQUIRE(host_lacks_memfd());
 	cr_assert_eq(shmprim_shm_create_memfd(&s, "guarded", 4 * PAGE, SHMPRIM_SHM_GUARD_PAGES), SHMPRIM_OK);
 	cr_assert_eq(s.map_len, 6 * PAGE);
 	cr_assert_eq((unsigned char *)s.base, (unsigned char *)s.map_base + PAGE);
@@ -252,6 +259,7 @@ Test(shm, peer_cannot_truncate_a_sealed_region)
 	pid_t pid;
 	volatile unsigned char *p;
 
+	CR_REQUIRE(host_lacks_memfd());
 	cr_assert_eq(shmprim_shm_create_memfd(&s, "victim", 8 * PAGE, 0), SHMPRIM_OK);
 	pid = fork();
 	cr_assert_geq(pid, 0);
@@ -281,6 +289,7 @@ Test(shm, ring_and_slab_in_a_memfd_across_fork)
 	uint64_t i;
 	pid_t pid;
 
+	CR_REQUIRE(host_lacks_memfd());
 	cr_assert_eq(shmprim_shm_create_memfd(&s, "rs", g.total, 0), SHMPRIM_OK);
 	cr_assert_eq(shmprim_spsc_init(&ring, shmprim_shm_region(&s), g.ring_off, 16, sizeof(ipc_entry)), SHMPRIM_OK);
 	cr_assert_eq(shmprim_slab_init(&slab, shmprim_shm_region(&s), g.slab_off, 8, 64), SHMPRIM_OK);

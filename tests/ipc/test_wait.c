@@ -19,6 +19,7 @@ typedef struct fixture {
 
 static void setup_fixture(fixture *f, uint32_t cap, uint32_t slots)
 {
+	CR_REQUIRE(host_lacks_memfd());
 	f->g = ipc_geometry_of(cap, sizeof(ipc_entry), slots, 64, 4096);
 	cr_assert_eq(shmprim_shm_create_memfd(&f->shm, "wait", f->g.total, 0), SHMPRIM_OK);
 	cr_assert_eq(shmprim_spsc_init(&f->ring, shmprim_shm_region(&f->shm), f->g.ring_off, cap, sizeof(ipc_entry)),

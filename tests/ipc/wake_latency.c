@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 {
 	size_t samples = argc > 1 ? (size_t)strtoull(argv[1], NULL, 0) : 2000;
 
+	IPC_REQUIRE(host_lacks_memfd());
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("wake latency, %s backend, %ld CPUs online\n", shmprim_backend_name(), sysconf(_SC_NPROCESSORS_ONLN));
 	wakes("push -> pop_wait, sleeping (spin 0)", 0, samples);
