@@ -40,7 +40,7 @@ done
 
 say "== build"
 rm -rf "$build"
-if ! meson setup "$build" "$src" -Dtests=false -Dbench=true -Dbuildtype=release >> "$log" 2>&1; then
+if ! meson setup "$build" "$src" -Dtests=disabled -Dbench=enabled -Dbuildtype=release >> "$log" 2>&1; then
 	say "device-run: meson setup failed, see $log"
 	tail -20 "$log"
 	exit 2

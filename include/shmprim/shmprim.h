@@ -2,6 +2,7 @@
 #ifndef SHMPRIM_H
 #define SHMPRIM_H
 
+#include <shmprim/version.h>
 #include <shmprim/status.h>
 #include <shmprim/region.h>
 #include <shmprim/layout.h>

@@ -1,6 +1,8 @@
 /* Status codes and their messages, and which backend this build links. */
 #include "unit_util.h"
 
+#include <stdio.h>
+
 /* Below Meson's 60 s, so a hang is reported by Criterion, which also reaps its worker. */
 TestSuite(status, .timeout = UNIT_TIMEOUT_S);
 
@@ -81,4 +83,20 @@ Test(status, backend_name_is_this_builds)
 
 	cr_assert_not_null(name);
 	cr_assert_str_eq(name, SHMPRIM_TEST_BACKEND, "linked the %s core, built for %s", name, SHMPRIM_TEST_BACKEND);
+}
+
+/* One release number everywhere: meson.build, version.h and the loaded library. */
+Test(status, version_matches_the_project)
+{
+	char built[16];
+
+	cr_assert_str_eq(SHMPRIM_VERSION_STRING, SHMPRIM_PROJECT_VERSION, "version.h vs meson.build");
+	cr_assert_str_eq(shmprim_version_string(), SHMPRIM_PROJECT_VERSION);
+	snprintf(built, sizeof(built), "%d.%d.%d", SHMPRIM_VERSION_MAJOR, SHMPRIM_VERSION_MINOR, SHMPRIM_VERSION_PATCH);
+	cr_assert_str_eq(built, SHMPRIM_VERSION_STRING);
+	cr_assert_eq(shmprim_version_number(), SHMPRIM_VERSION_NUMBER);
+	cr_assert_eq(SHMPRIM_VERSION_NUMBER,
+	             SHMPRIM_VERSION_MAJOR * 10000 + SHMPRIM_VERSION_MINOR * 100 + SHMPRIM_VERSION_PATCH);
+	cr_assert_eq(SHMPRIM_ABI_VERSION, SHMPRIM_PROJECT_ABI, "version.h vs meson.build's abi_version");
+	cr_assert_eq(shmprim_layout_version(), SHMPRIM_LAYOUT_VERSION);
 }
