@@ -16,10 +16,13 @@ int main(int argc, char **argv)
 	size_t ring_size = shmprim_spsc_required_size(4, 8);
 	uint64_t v = 7, out = 0;
 
-	if (argc < 2 || strcmp(argv[1], shmprim_backend_name()) != 0) {
-		printf("installed library uses backend %s, expected %s\n", shmprim_backend_name(), argc > 1 ? argv[1] : "?");
+	/* With an argument, the backend the installed library must use. */
+	if (argc > 1 && strcmp(argv[1], shmprim_backend_name()) != 0) {
+		printf("installed library uses backend %s, expected %s\n", shmprim_backend_name(), argv[1]);
 		return 1;
 	}
+	printf("shmprim %s (ABI %d, layout %u), backend %s\n", shmprim_version_string(), SHMPRIM_ABI_VERSION,
+	       shmprim_layout_version(), shmprim_backend_name());
 	if (shmprim_heap_region_new_zeroed(&heap, ring_size + shmprim_slab_required_size(2, 16)) != SHMPRIM_OK ||
 	    shmprim_spsc_init(&ring, shmprim_heap_region_region(&heap), 0, 4, 8) != SHMPRIM_OK ||
 	    shmprim_slab_init(&slab, shmprim_heap_region_region(&heap), ring_size, 2, 16) != SHMPRIM_OK) {

@@ -1,4 +1,4 @@
-/* A parent project using the inlined push/pop (shmprim_inline_dep): 1000
+/* A parent project using the inlined push/pop (dependency('shmprim-inline')): 1000
  * values through a 16-entry ring, popped by the exported call, checked. */
 #include <shmprim/shmprim.h>
 #include <stdint.h>
