@@ -23,10 +23,12 @@ n=0
 for peer in "ck_ring|$ck" "ck_stack|$ck" "rte_ring|libdpdk-dev" "boost spsc_queue|$cpp" "moodycamel RWQ|$cpp" \
             "urcu cds_lfs|liburcu-dev"; do
 	impl=${peer%%|*}
-	why="not built: ${peer#*|} not found when this build was configured (installed since? meson setup --wipe BUILDDIR)"
+	why="not built: ${peer#*|} not found when this build was configured"
+	why="$why (installed since? meson setup --wipe BUILDDIR)"
 	line=$(printf '  %-19s %-7s %s' "$impl" - "$why")
 	echo "$out" | grep -qxF "$line" || fail "summary has no line '$line'"
-	json="{\"workload\": \"absent\", \"impl\": \"$impl\", \"backend\": \"-\", \"param\": \"\", \"reason\": \"$why\"}"
+	json="{\"workload\": \"absent\", \"impl\": \"$impl\", \"backend\": \"-\", \"param\": \"\","
+	json="$json \"reason\": \"$why\"}"
 	grep -qxF "$json" "$tmp/run.json" || fail "JSON has no line '$json'"
 	! grep -v '"workload": "absent"' "$tmp/run.json" | grep -qF "\"impl\": \"$impl\"" || fail "a $impl row ran"
 	n=$((n + 1))

@@ -55,7 +55,8 @@ run --backends "$rest" --json "$tmp/run.json"
 [ "$rc" -eq 0 ] || fail "--backends $rest: exit status $rc, expected 0"
 line=$(printf '  %-19s %-7s %s' shmprim "$hidden" "left out by --backends")
 echo "$out" | grep -qxF "$line" || fail "--backends $rest: summary has no line '$line'"
-json="{\"workload\": \"absent\", \"impl\": \"shmprim\", \"backend\": \"$hidden\", \"param\": \"\", \"reason\": \"left out by --backends\"}"
+json="{\"workload\": \"absent\", \"impl\": \"shmprim\", \"backend\": \"$hidden\", \"param\": \"\","
+json="$json \"reason\": \"left out by --backends\"}"
 grep -qxF "$json" "$tmp/run.json" || fail "--backends $rest: JSON has no line '$json'"
 kept=${rest%%,*}
 grep -qF "\"impl\": \"shmprim\", \"backend\": \"$kept\"" "$tmp/run.json" || fail "--backends $rest: no $kept row"

@@ -108,7 +108,8 @@ static void note_peer_absent(const char *impl, const char *needs)
 	char why[256];
 
 	snprintf(why, sizeof(why),
-	         "not built: %s not found when this build was configured (installed since? meson setup --wipe BUILDDIR)",
+	         "not built: %s not found when this build was configured "
+	         "(installed since? meson setup --wipe BUILDDIR)",
 	         needs);
 	note_absent(impl, "-", why);
 }
@@ -237,8 +238,10 @@ static int load_modules(void)
 	}
 	if (failures) {
 		if (loaded[0])
-			fprintf(stderr, "shmprim-bench: build the modules (ninja -C BUILDDIR bench/shmprim-bench builds "
-			                "them), or leave their backends out on purpose: --backends %s\n", loaded);
+			fprintf(stderr,
+			        "shmprim-bench: build the modules (ninja -C BUILDDIR bench/shmprim-bench builds them), "
+			        "or leave their backends out on purpose: --backends %s\n",
+			        loaded);
 		else
 			fprintf(stderr, "shmprim-bench: no shmprim module loaded; build them: ninja -C BUILDDIR "
 			                "bench/shmprim-bench\n");
