@@ -120,6 +120,8 @@ static int in_list(const char *name, const char *list, char sep)
 	const char *p;
 	size_t len = strlen(name);
 
+	if (len == 0)
+		return 0;       /* strstr would find "" forever */
 	for (p = list; (p = strstr(p, name)) != NULL; p += len)
 		if ((p == list || p[-1] == sep) && (p[len] == sep || p[len] == '\0'))
 			return 1;
