@@ -12,6 +12,12 @@
  * Every run of every row, warm-up included, verifies what it received; a row
  * with any error is reported FAILED, left out of the JSON, and the program
  * exits 1.
+ *
+ * The run exists for shmprim's rows: a backend module that is missing or does
+ * not load is an error (exit 1) unless --backends leaves that backend out on
+ * purpose. Every implementation expected but absent (a backend left out or
+ * refused by the configuration, a peer whose package was not found) is listed
+ * at the end, and in the JSON, with why.
  */
 #include "bench_common.h"
 
@@ -22,6 +28,9 @@
 
 #ifndef BENCH_BACKENDS
 #define BENCH_BACKENDS "c11 gcc urcu"
+#endif
+#ifndef BENCH_REFUSED_BACKENDS
+#define BENCH_REFUSED_BACKENDS ""
 #endif
 
 void bench_register_bounds(bench_add_ring_fn add_ring, bench_add_slab_fn add_slab);
@@ -46,6 +55,7 @@ static struct {
 	const char *json;
 	const char *plot;
 	const char *only;
+	const char *backends;
 	int selftest_broken;
 	double ticks_per_ns;
 	double scale;
@@ -58,7 +68,6 @@ static const ring_impl *rings[MAX_IMPLS];
 static int nrings;
 static const slab_impl *slabs[MAX_IMPLS];
 static int nslabs;
-static char skipped[1024];
 
 static void add_ring(const ring_impl *r)
 {
@@ -72,51 +81,178 @@ static void add_slab(const slab_impl *s)
 		slabs[nslabs++] = s;
 }
 
-static void note_skipped(const char *what)
-{
-	size_t len = strlen(skipped);
+/* ---- implementations expected but absent, and why (summary and JSON) ---- */
 
-	snprintf(skipped + len, sizeof(skipped) - len, "%s%s", len ? ", " : "", what);
+#define MAX_ABSENT 16
+static struct {
+	const char *impl;
+	char backend[16];
+	char why[256];
+} absent[MAX_ABSENT];
+static int nabsent;
+
+static void note_absent(const char *impl, const char *backend, const char *why)
+{
+	if (nabsent == MAX_ABSENT)
+		return;
+	absent[nabsent].impl = impl;
+	snprintf(absent[nabsent].backend, sizeof(absent[0].backend), "%s", backend);
+	snprintf(absent[nabsent].why, sizeof(absent[0].why), "%s", why);
+	nabsent++;
 }
 
-static void load_modules(void)
+/* A peer is compiled in only if its package was found when the build was
+ * configured, and Meson keeps that answer across --reconfigure. */
+static void note_peer_absent(const char *impl, const char *needs)
 {
-	char exe[4096], path[4200], list[256];
-	const bench_module *mods[8];
-	int nmods = 0, i, m;
-	char *dir, *b, *save = NULL;
-	ssize_t n;
+	char why[256];
+
+	snprintf(why, sizeof(why),
+	         "not built: %s not found when this build was configured "
+	         "(installed since? meson setup --wipe BUILDDIR)",
+	         needs);
+	note_absent(impl, "-", why);
+}
+
+/* Whether name is one of the sep-separated words of list. */
+static int in_list(const char *name, const char *list, char sep)
+{
+	const char *p;
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return 0;       /* strstr would find "" forever */
+	for (p = list; (p = strstr(p, name)) != NULL; p += len)
+		if ((p == list || p[-1] == sep) && (p[len] == sep || p[len] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* --backends must name backends built here; 0 if it does, else says why. */
+static int check_backends_option(const char *list)
+{
+	char copy[256], *b, *save = NULL;
+	int n = 0;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (b = strtok_r(copy, ",", &save); b; b = strtok_r(NULL, ",", &save), n++) {
+		if (in_list(b, BENCH_BACKENDS, ' '))
+			continue;
+		if (in_list(b, BENCH_REFUSED_BACKENDS, ' '))
+			fprintf(stderr, "shmprim-bench: --backends: %s was refused when this build was configured "
+			                "(built here: %s)\n", b, BENCH_BACKENDS);
+		else
+			fprintf(stderr, "shmprim-bench: --backends: unknown backend '%s' (built here: %s)\n", b,
+			        BENCH_BACKENDS);
+		return -1;
+	}
+	if (n == 0 || list[0] == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,")) {
+		fprintf(stderr, "shmprim-bench: --backends needs a comma list of backends (built here: %s)\n",
+		        BENCH_BACKENDS);
+		return -1;
+	}
+	return 0;
+}
+
+/* Modules lie beside the executable (or in $SHMPRIM_BENCH_MODULE_DIR). */
+static void module_dir(char *dir, size_t len)
+{
 	const char *env = getenv("SHMPRIM_BENCH_MODULE_DIR");
+	char *slash;
+	ssize_t n;
 
 	if (env) {
-		snprintf(exe, sizeof(exe), "%s/x", env);
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n < 0)
-			n = 0;
-		exe[n] = '\0';
+		snprintf(dir, len, "%s", env);
+		return;
 	}
-	dir = strrchr(exe, '/');
-	if (dir)
-		*dir = '\0';
+	n = readlink("/proc/self/exe", dir, len - 1);
+	dir[n < 0 ? 0 : n] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
 	else
-		strcpy(exe, ".");
+		snprintf(dir, len, ".");
+}
+
+/* dlerror()'s text without the leading "PATH: ", which the caller prints already */
+static const char *dl_reason(const char *path, const char *fallback)
+{
+	const char *err = dlerror();
+	size_t len = strlen(path);
+
+	if (!err)
+		return fallback;
+	if (strncmp(err, path, len) == 0 && strncmp(err + len, ": ", 2) == 0)
+		return err + len + 2;
+	return err;
+}
+
+/* The module's table, or NULL with the reason in why. */
+static const bench_module *open_module(const char *path, char *why, size_t len)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	const bench_module *mod;
+
+	if (!h) {
+		snprintf(why, len, "%s", dl_reason(path, "dlopen failed"));
+		return NULL;
+	}
+	mod = (const bench_module *)dlsym(h, BENCH_MODULE_SYMBOL);
+	if (!mod)
+		snprintf(why, len, "%s", dl_reason(path, "no " BENCH_MODULE_SYMBOL " in it"));
+	else if (mod->abi != BENCH_MODULE_ABI)
+		snprintf(why, len, "module ABI %d, the driver's is %d: rebuild both", mod->abi, BENCH_MODULE_ABI);
+	else
+		return mod;
+	dlclose(h);
+	return NULL;
+}
+
+/* Loads every expected backend's module. A module that is missing or does
+ * not load is an error (-1), never a quietly smaller table; leaving a
+ * backend out is a choice made with --backends. */
+static int load_modules(void)
+{
+	char dir[4096], path[4200], list[256], loaded[64] = "";
+	const bench_module *mods[8];
+	int nmods = 0, failures = 0, i, m;
+	char *b, *save = NULL;
+
+	module_dir(dir, sizeof(dir));
 	snprintf(list, sizeof(list), "%s", BENCH_BACKENDS);
 	for (b = strtok_r(list, " ", &save); b && nmods < 8; b = strtok_r(NULL, " ", &save)) {
-		void *h;
 		const bench_module *mod;
+		char why[512];
 
-		snprintf(path, sizeof(path), "%s/shmprim-bench-%s.so", exe, b);
-		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-		mod = h ? (const bench_module *)dlsym(h, BENCH_MODULE_SYMBOL) : NULL;
-		if (!mod || mod->abi != BENCH_MODULE_ABI) {
-			fprintf(stderr, "shmprim-bench: no usable module for backend %s (%s)\n", b,
-			        h ? "wrong ABI" : dlerror());
-			note_skipped(b);
+		if (opt.backends && !in_list(b, opt.backends, ',')) {
+			note_absent("shmprim", b, "left out by --backends");
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/shmprim-bench-%s.so", dir, b);
+		mod = open_module(path, why, sizeof(why));
+		if (!mod) {
+			fprintf(stderr, "shmprim-bench: no usable module for backend %s: %s (%s)\n", b, path, why);
+			failures++;
 			continue;
 		}
 		mods[nmods++] = mod;
+		snprintf(loaded + strlen(loaded), sizeof(loaded) - strlen(loaded), "%s%s", loaded[0] ? "," : "", b);
 	}
+	if (failures) {
+		if (loaded[0])
+			fprintf(stderr,
+			        "shmprim-bench: build the modules (ninja -C BUILDDIR bench/shmprim-bench builds them), "
+			        "or leave their backends out on purpose: --backends %s\n",
+			        loaded);
+		else
+			fprintf(stderr, "shmprim-bench: no shmprim module loaded; build them: ninja -C BUILDDIR "
+			                "bench/shmprim-bench\n");
+		return -1;
+	}
+	snprintf(list, sizeof(list), "%s", BENCH_REFUSED_BACKENDS);
+	save = NULL;
+	for (b = strtok_r(list, " ", &save); b; b = strtok_r(NULL, " ", &save))
+		note_absent("shmprim", b, "backend refused when this build was configured (meson setup said why)");
 	/* table order: each shmprim variant with its backends side by side */
 	for (i = 0; i < 8; i++)
 		for (m = 0; m < nmods; m++)
@@ -126,30 +262,63 @@ static void load_modules(void)
 		for (m = 0; m < nmods; m++)
 			if (i < mods[m]->nslabs)
 				add_slab(&mods[m]->slabs[i]);
+	return 0;
 }
+
+#ifdef BENCH_HAVE_CK
+#define BUILT_CK 1
+#else
+#define BUILT_CK 0
+#endif
+#ifdef BENCH_HAVE_RTE
+#define BUILT_RTE 1
+#else
+#define BUILT_RTE 0
+#endif
+#ifdef BENCH_HAVE_CPP
+#define BUILT_CPP 1
+#else
+#define BUILT_CPP 0
+#endif
+#ifdef BENCH_HAVE_URCU
+#define BUILT_URCU 1
+#else
+#define BUILT_URCU 0
+#endif
+
+/* Every peer this benchmark knows, built here or not. */
+static const struct {
+	const char *impl;
+	const char *needs;
+	int built;
+} known_peers[] = {
+	{"ck_ring", "libck-dev", BUILT_CK},
+	{"ck_stack", "libck-dev", BUILT_CK},
+	{"rte_ring", "libdpdk-dev", BUILT_RTE},
+	{"boost spsc_queue", "a C++ compiler, libboost-dev or libreaderwriterqueue-dev", BUILT_CPP},
+	{"moodycamel RWQ", "a C++ compiler, libboost-dev or libreaderwriterqueue-dev", BUILT_CPP},
+	{"urcu cds_lfs", "liburcu-dev", BUILT_URCU},
+};
 
 static void register_peers(void)
 {
+	size_t i;
+
 #ifdef BENCH_HAVE_CK
 	bench_register_ck(add_ring, add_slab);
-#else
-	note_skipped("ck_ring, ck_stack (libck-dev)");
 #endif
 #ifdef BENCH_HAVE_RTE
 	bench_register_rte(add_ring, add_slab);
-#else
-	note_skipped("rte_ring (libdpdk-dev)");
 #endif
 #ifdef BENCH_HAVE_CPP
 	bench_register_cpp(add_ring, add_slab);
-#else
-	note_skipped("boost spsc_queue, moodycamel RWQ (C++ compiler, libboost-dev, libreaderwriterqueue-dev)");
 #endif
 #ifdef BENCH_HAVE_URCU
 	bench_register_urcu(add_ring, add_slab);
-#else
-	note_skipped("urcu cds_lfs (liburcu-dev)");
 #endif
+	for (i = 0; i < sizeof(known_peers) / sizeof(known_peers[0]); i++)
+		if (!known_peers[i].built)
+			note_peer_absent(known_peers[i].impl, known_peers[i].needs);
 	bench_register_bounds(add_ring, add_slab);
 	if (opt.selftest_broken)
 		bench_register_broken(add_ring);
@@ -271,15 +440,7 @@ static int is_ceiling(const ring_impl *ri)
 
 static int wants(const char *name)
 {
-	const char *p;
-	size_t len = strlen(name);
-
-	if (!opt.only)
-		return 1;
-	for (p = opt.only; (p = strstr(p, name)) != NULL; p += len)
-		if ((p == opt.only || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
-			return 1;
-	return 0;
+	return !opt.only || in_list(name, opt.only, ',');
 }
 
 static workload *begin_workload(const char *name, const char *title)
@@ -877,6 +1038,45 @@ static void print_targets(void)
 	       target_count);
 }
 
+/* ---- what was expected but is absent ---- */
+
+static void json_string(FILE *f, const char *str)
+{
+	fputc('"', f);
+	for (; *str; str++) {
+		if (*str == '"' || *str == '\\')
+			fprintf(f, "\\%c", *str);
+		else if ((unsigned char)*str < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*str);
+		else
+			fputc(*str, f);
+	}
+	fputc('"', f);
+}
+
+/* Printed on every run, "none" included, so a reader (or a script) never has
+ * to infer an absent implementation from a row that is not there. */
+static void print_absent(void)
+{
+	int i;
+
+	printf("\n== absent: implementations expected but not in this run ==\n");
+	if (nabsent == 0)
+		printf("  none\n");
+	for (i = 0; i < nabsent; i++) {
+		printf("  %-19s %-7s %s\n", absent[i].impl, absent[i].backend, absent[i].why);
+		if (!json_out)
+			continue;
+		fprintf(json_out, "{\"workload\": \"absent\", \"impl\": ");
+		json_string(json_out, absent[i].impl);
+		fprintf(json_out, ", \"backend\": ");
+		json_string(json_out, absent[i].backend);
+		fprintf(json_out, ", \"param\": \"\", \"reason\": ");
+		json_string(json_out, absent[i].why);
+		fprintf(json_out, "}\n");
+	}
+}
+
 /* ---- plot ---- */
 
 static void series_label(const row *r, char *out, size_t len)
@@ -1034,15 +1234,16 @@ static void print_machine(void)
 	printf("pinned to cpu%d (producer / pinger) and cpu%d (consumer / echoer); %d runs after a warm-up; "
 	       "load average %.2f; TSC %.3f ticks/ns\n",
 	       opt.cpu[0], opt.cpu[1], opt.runs, load[0], opt.ticks_per_ns);
-	if (skipped[0])
-		printf("skipped (not built or not loadable): %s\n", skipped);
+	if (nabsent)
+		printf("absent: %d expected implementation%s (listed at the end, with why)\n", nabsent,
+		       nabsent == 1 ? "" : "s");
 }
 
 static void usage(FILE *to)
 {
 	fprintf(to,
 	        "usage: shmprim-bench [--quick] [--runs N] [--json FILE] [--plot FILE.svg]\n"
-	        "                     [--cpus A,B] [--workloads LIST] [--scale F]\n"
+	        "                     [--cpus A,B] [--workloads LIST] [--backends LIST] [--scale F]\n"
 	        "  --quick         fewer rows and items (under 30 s); the default is the full set\n"
 	        "  --runs N        measured passes per workload after one warm-up (default 5, at most %d);\n"
 	        "                  passes in the VM's other speed mode are set aside and replaced\n"
@@ -1050,9 +1251,12 @@ static void usage(FILE *to)
 	        "  --plot FILE.svg draw spsc-tput throughput per implementation and batch size (gnuplot)\n"
 	        "  --cpus A,B      the two CPUs to pin the sides to (default 0,1)\n"
 	        "  --workloads L   comma list of spsc-tput,rtt,ipc,slab,entry-size (default all)\n"
+	        "  --backends L    comma list of the shmprim backends to measure (built here: %s;\n"
+	        "                  default all): the others are listed as absent. Without it, a\n"
+	        "                  backend whose module is missing or does not load is an error\n"
 	        "  --scale F       multiply every item / round / pair count by F\n"
 	        "  --selftest-broken  add a deliberately wrong ring; it must be reported FAILED\n",
-	        MAX_RUNS / 3);
+	        MAX_RUNS / 3, BENCH_BACKENDS);
 }
 
 int main(int argc, char **argv)
@@ -1080,6 +1284,10 @@ int main(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--workloads") == 0 && i + 1 < argc) {
 			opt.only = argv[++i];
+		} else if (strcmp(argv[i], "--backends") == 0 && i + 1 < argc) {
+			opt.backends = argv[++i];
+			if (check_backends_option(opt.backends) != 0)
+				return 2;
 		} else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
 			opt.scale = atof(argv[++i]);
 		} else if (strcmp(argv[i], "--selftest-broken") == 0) {
@@ -1096,6 +1304,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* before anything is measured, and before the CPU check: a broken build
+	 * is an error on any machine */
+	if (load_modules() != 0)
+		return 1;
 	if (bench_pin(opt.cpu[0]) != 0 || bench_pin(opt.cpu[1]) != 0) {
 		/* 77: "skipped" for meson test, so the smoke tests skip on a one-CPU box */
 		fprintf(stderr, "shmprim-bench: cannot pin to cpu%d and cpu%d (two CPUs needed; see --cpus)\n", opt.cpu[0],
@@ -1119,7 +1331,6 @@ int main(int argc, char **argv)
 		}
 	}
 	opt.ticks_per_ns = calibrate_ticks();
-	load_modules();
 	register_peers();
 	if (opt.quick) {
 		/* Keep --quick under 30 s in this VM's slow mode too: counts shrink in
@@ -1143,6 +1354,7 @@ int main(int argc, char **argv)
 			        rows[i].errors ? "received data did not verify" : "could not run");
 			failed = 1;
 		}
+	print_absent();
 	if (opt.plot && write_plot(opt.plot) == 0)
 		printf("plot written to %s\n", opt.plot);
 	if (json_out)
