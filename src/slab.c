@@ -243,8 +243,27 @@ static shmprim_status validate_header(const shmprim_slab_header *local)
 	return SHMPRIM_OK;
 }
 
-shmprim_status shmprim_slab_raw_attach(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
-                                       void *data, size_t data_len)
+/* An expectation some valid slab can meet. */
+static shmprim_status check_expect(const shmprim_slab_expect *expect)
+{
+	if (!slot_size_ok(expect->slot_size))
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	if (expect->min_slot_count != 0 && expect->max_slot_count != 0 &&
+	    expect->min_slot_count > expect->max_slot_count)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	return SHMPRIM_OK;
+}
+
+static int geometry_expected(const shmprim_slab_header *local, const shmprim_slab_expect *expect)
+{
+	return local->slot_size == expect->slot_size &&
+	       (expect->min_slot_count == 0 || local->slot_count >= expect->min_slot_count) &&
+	       (expect->max_slot_count == 0 || local->slot_count <= expect->max_slot_count);
+}
+
+/* expect may be NULL (the plain attach); too_big as in src/spsc.c. */
+static shmprim_status attach_checked(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len, void *data,
+                                     size_t data_len, const shmprim_slab_expect *expect, shmprim_status too_big)
 {
 	shmprim_slab_header *h = (shmprim_slab_header *)header;
 	shmprim_slab_header local;
@@ -262,13 +281,34 @@ shmprim_status shmprim_slab_raw_attach(shmprim_slab_raw *slab, void *header, voi
 	st = validate_header(&local);
 	if (st != SHMPRIM_OK)
 		return st;
+	if (expect && !geometry_expected(&local, expect))
+		return SHMPRIM_ERR_UNEXPECTED_GEOMETRY;
 	if (local.meta_bytes > (uint64_t)meta_len || local.data_bytes > (uint64_t)data_len)
-		return SHMPRIM_ERR_REGION_TOO_SMALL;
+		return too_big;
 	head = sp_load_acquire_u64(&h->free_head);
 	if (HEAD_INDEX(head) != SHMPRIM_SLAB_END && HEAD_INDEX(head) >= local.slot_count)
 		return SHMPRIM_ERR_CORRUPT;
 	fill_handle(slab, header, meta, data, local.slot_count, local.slot_size);
 	return SHMPRIM_OK;
+}
+
+shmprim_status shmprim_slab_raw_attach(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
+                                       void *data, size_t data_len)
+{
+	return attach_checked(slab, header, meta, meta_len, data, data_len, NULL, SHMPRIM_ERR_REGION_TOO_SMALL);
+}
+
+shmprim_status shmprim_slab_raw_attach_expect(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
+                                              void *data, size_t data_len, const shmprim_slab_expect *expect)
+{
+	shmprim_status st;
+
+	if (!expect)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = check_expect(expect);
+	if (st != SHMPRIM_OK)
+		return st;
+	return attach_checked(slab, header, meta, meta_len, data, data_len, expect, SHMPRIM_ERR_REGION_TOO_SMALL);
 }
 
 static inline uint32_t load_link(shmprim_slab_meta *m)
@@ -899,7 +939,10 @@ shmprim_status shmprim_slab_init(shmprim_slab *slab, shmprim_region region, size
 	return st;
 }
 
-shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, size_t offset)
+/* The region forms' attach: the slab must lie within extent bytes from
+ * offset; expect may be NULL. */
+static shmprim_status attach_in_region(shmprim_slab *slab, shmprim_region region, size_t offset, size_t extent,
+                                       const shmprim_slab_expect *expect, shmprim_status too_big)
 {
 	unsigned char *at;
 	shmprim_status st;
@@ -907,12 +950,10 @@ shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, si
 	uint32_t count;
 	size_t meta;
 
-	if (!slab)
-		return SHMPRIM_ERR_NULL_ARGUMENT;
-	st = shmprim_place(region, offset, SHMPRIM_SLAB_HEADER_SIZE, &at);
+	st = shmprim_place(region, offset, extent, &at);
 	if (st != SHMPRIM_OK)
 		return st;
-	room = region.len - offset - SHMPRIM_SLAB_HEADER_SIZE;
+	room = extent - SHMPRIM_SLAB_HEADER_SIZE;
 	/* Where data starts depends on slot_count: read it once, and let the raw
 	 * attach re-validate everything against its own single read. Hostile
 	 * values only shift the split of `room`, which raw attach bounds. */
@@ -920,8 +961,8 @@ shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, si
 	meta = shmprim_slab_meta_size(count);
 	if (!meta || meta > room)
 		meta = room < SHMPRIM_ALIGN ? 0 : room - room % SHMPRIM_ALIGN;
-	st = shmprim_slab_raw_attach(&slab->raw, at, at + SHMPRIM_SLAB_HEADER_SIZE, meta,
-	                             at + SHMPRIM_SLAB_HEADER_SIZE + meta, room - meta);
+	st = attach_checked(&slab->raw, at, at + SHMPRIM_SLAB_HEADER_SIZE, meta, at + SHMPRIM_SLAB_HEADER_SIZE + meta,
+	                    room - meta, expect, too_big);
 	if (st == SHMPRIM_OK && slab->raw.slot_count != count)
 		st = SHMPRIM_ERR_CORRUPT; /* the header changed between the two reads */
 	if (st == SHMPRIM_OK) {
@@ -929,6 +970,34 @@ shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, si
 		slab->offset = offset;
 	}
 	return st;
+}
+
+shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, size_t offset)
+{
+	unsigned char *at;
+	shmprim_status st;
+
+	if (!slab)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = shmprim_place(region, offset, SHMPRIM_SLAB_HEADER_SIZE, &at);
+	if (st != SHMPRIM_OK)
+		return st;
+	return attach_in_region(slab, region, offset, region.len - offset, NULL, SHMPRIM_ERR_REGION_TOO_SMALL);
+}
+
+shmprim_status shmprim_slab_attach_expect(shmprim_slab *slab, shmprim_region region, size_t offset, size_t extent,
+                                          const shmprim_slab_expect *expect)
+{
+	shmprim_status st;
+
+	if (!slab || !expect)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = check_expect(expect);
+	if (st != SHMPRIM_OK)
+		return st;
+	if (extent < SHMPRIM_SLAB_HEADER_SIZE)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	return attach_in_region(slab, region, offset, extent, expect, SHMPRIM_ERR_OVERLAP);
 }
 
 shmprim_alloc_result shmprim_slab_try_alloc(shmprim_slab *slab, shmprim_slot_handle *out)

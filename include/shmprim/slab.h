@@ -166,6 +166,27 @@ SHMPRIM_API size_t shmprim_slab_required_size(uint32_t slot_count, uint32_t slot
 SHMPRIM_API shmprim_status shmprim_slab_raw_init(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
                                                  void *data, size_t data_len, uint32_t slot_count,
                                                  uint32_t slot_size);
+/* What an attacher expects of a slab someone else created (see
+ * shmprim_spsc_expect for why a valid checksum is not enough): slot_size must
+ * equal the header's (the bytes the caller reads and writes through
+ * slot_data; required), and slot_count lie in [min_slot_count,
+ * max_slot_count] (0: no bound on that side). */
+typedef struct shmprim_slab_expect {
+	uint32_t slot_size;
+	uint32_t min_slot_count;
+	uint32_t max_slot_count;
+} shmprim_slab_expect;
+
+/* The attach to use: validates the header, then refuses a geometry other than
+ * *expect (SHMPRIM_ERR_UNEXPECTED_GEOMETRY), then arrays that do not fit in
+ * meta_len / data_len (SHMPRIM_ERR_REGION_TOO_SMALL). INVALID_ARGUMENT for an
+ * expectation no slab can meet. */
+SHMPRIM_API shmprim_status shmprim_slab_raw_attach_expect(shmprim_slab_raw *slab, void *header, void *meta,
+                                                          size_t meta_len, void *data, size_t data_len,
+                                                          const shmprim_slab_expect *expect);
+/* Attach with no expectation: any valid slab that fits. The caller MUST then
+ * check slot_size (raw: slab->slot_size) against every access it makes through
+ * slot_data, which points at slot_size bytes only. Prefer the _expect form. */
 SHMPRIM_API shmprim_status shmprim_slab_raw_attach(shmprim_slab_raw *slab, void *header, void *meta,
                                                    size_t meta_len, void *data, size_t data_len);
 SHMPRIM_API shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_slot_handle *out);
@@ -214,6 +235,16 @@ SHMPRIM_API void shmprim_slab_raw_audit(shmprim_slab_raw *slab, shmprim_slab_aud
 /* ---- region form ---- */
 SHMPRIM_API shmprim_status shmprim_slab_init(shmprim_slab *slab, shmprim_region region, size_t offset,
                                              uint32_t slot_count, uint32_t slot_size);
+/* The attach to use in a shared region: as the raw _expect form, and the slab
+ * must end within `extent` bytes from offset (normally
+ * shmprim_slab_required_size of the geometry expected): SHMPRIM_ERR_OVERLAP
+ * otherwise. REGION_TOO_SMALL if extent runs past the region, INVALID_ARGUMENT
+ * for an extent smaller than a header. */
+SHMPRIM_API shmprim_status shmprim_slab_attach_expect(shmprim_slab *slab, shmprim_region region, size_t offset,
+                                                      size_t extent, const shmprim_slab_expect *expect);
+/* No expectation and no extent: the slab may claim everything to the region's
+ * end. The caller MUST check shmprim_slab_slot_size (and count) afterwards, and
+ * that the slab ends before any neighbour. Prefer the _expect form. */
 SHMPRIM_API shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, size_t offset);
 SHMPRIM_API shmprim_alloc_result shmprim_slab_try_alloc(shmprim_slab *slab, shmprim_slot_handle *out);
 SHMPRIM_API shmprim_status shmprim_slab_mark_in_flight(shmprim_slab *slab, shmprim_slot_handle h);
