@@ -59,6 +59,8 @@ static int futex_wait(uint32_t *word, uint32_t expected, uint64_t ns)
 	return -1;
 }
 
+/* Wakes every waiter on word (wait.h: the slab's notify wakes all sleeping
+ * allocators; a ring side has at most one). */
 static void futex_wake(uint32_t *word)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -195,6 +197,10 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 		sp_spin_hint();
 		if (attempt(ctx, &st))
 			return st;
+		/* The timeout is for the whole call, spin included: check the clock
+		 * every CLOCK_EVERY tries, which bounds the overrun (wait.h). */
+		if ((i + 1) % SHMPRIM_WAIT_CLOCK_EVERY == 0 && now_ns() >= deadline)
+			return SHMPRIM_ERR_TIMED_OUT;
 	}
 	for (;;) {
 		uint32_t seen = sp_load_acquire_u32(s->word);
