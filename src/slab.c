@@ -394,6 +394,7 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		/* Only a reclaim writes the mark: a new one before it takes a slot
 		 * that was popped but never allocated. */
 		mark = sp_load_relaxed_u32(&m->reclaim_mark);
+		SHMPRIM_WINDOW(SHMPRIM_WINDOW_POP_TRY);
 		if (!sp_cas_weak_u64(free_head, &old, HEAD(SLAB_NEXT_TAG(HEAD_TAG(old)), next), SLAB_POP_ORDER,
 		                     SLAB_POP_ORDER))                               /* A2 */
 			continue;
@@ -435,6 +436,7 @@ static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index)
 		uint32_t tag = SLAB_NEXT_TAG(HEAD_TAG(old));
 
 		SHMPRIM_LOOP_TICK();
+		SHMPRIM_WINDOW(SHMPRIM_WINDOW_PUSH_TRY);
 		store_link(&slab->meta[index], HEAD_INDEX(old));
 		sp_store_relaxed_u32(&slab->meta[index].free_tag, tag);
 		if (sp_cas_weak_u64(free_head, &old, HEAD(tag, index), SLAB_PUSH_ORDER, SP_RELAXED)) /* F2 */
@@ -457,7 +459,7 @@ static shmprim_status report(shmprim_slot_error *err, shmprim_status code, uint3
  * to ALLOCATED/IN_FLIGHT keeping the recorded owner, or (freeing) to
  * FREE|FREEING with the caller as owner, in the same CAS. */
 static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t from, uint32_t to,
-                                 int freeing, shmprim_slot_error *err)
+                                 int freeing, shmprim_slot_error *err, uint64_t *was)
 {
 	uint64_t *word;
 	uint64_t w;
@@ -476,6 +478,8 @@ static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, 
 		if (!word_valid(w) || KIND_OF(w) != from)
 			return report(err, SHMPRIM_ERR_INVALID_STATE, from, reported_state(w));
 		next = freeing ? FREEING_WORD(h.generation, slab->owner_id) : WORD(h.generation, to, OWNER_OF(w));
+		if (was)
+			*was = w;
 		if (SLAB_STATE_CHECK_THEN_STORE) {
 			sp_store_release_u64(word, next);
 			return report(err, SHMPRIM_OK, 0, 0);
@@ -492,7 +496,7 @@ static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, 
 shmprim_status shmprim_slab_raw_mark_in_flight(shmprim_slab_raw *slab, shmprim_slot_handle h,
                                                shmprim_slot_error *err)
 {
-	return transition(slab, h, SHMPRIM_SLOT_ALLOCATED, SHMPRIM_SLOT_IN_FLIGHT, 0, err);
+	return transition(slab, h, SHMPRIM_SLOT_ALLOCATED, SHMPRIM_SLOT_IN_FLIGHT, 0, err, NULL);
 }
 
 /* Pushes a slot this handle is freeing (FREE|FREEING|me, generation gen) and
@@ -571,17 +575,37 @@ static int cache_put(shmprim_slab_raw *slab, shmprim_slot_handle h)
 	return 1;
 }
 
+/* A free whose push hit the retry bound: the slot is FREE|FREEING|me, off the
+ * list, where a second free would find it FREE (INVALID_STATE) and only a
+ * reclaim of this (live) owner could take it. Put the word back as it was
+ * before the free, so that CONTENDED means what it says (no effect, retry
+ * with the same handle). Nobody else may change the word meanwhile except
+ * a reclaim of this owner, which finishes the free itself: if the CAS
+ * loses to it, the free is done. */
+static shmprim_status undo_free(shmprim_slab_raw *slab, shmprim_slot_handle h, uint64_t was)
+{
+	uint64_t freeing = FREEING_WORD(h.generation, slab->owner_id);
+
+	if (sp_cas_u64(&slab->meta[h.index].state_gen, &freeing, was, SLAB_STATE_ORDER, SP_RELAXED))
+		return SHMPRIM_ERR_CONTENDED;
+	return SHMPRIM_OK;
+}
+
 static shmprim_status release_slot(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t from,
                                    shmprim_slot_error *err)
 {
-	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err);
+	uint64_t was = 0;
+	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err, &was);
 
 	if (st != SHMPRIM_OK)
 		return st;
 	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
 	if (slab->cache_size != 0 && cache_put(slab, h))
 		return report(err, SHMPRIM_OK, 0, 0);
-	return report(err, push_and_finish(slab, h.index, h.generation), 0, 0);
+	st = push_and_finish(slab, h.index, h.generation);
+	if (st == SHMPRIM_ERR_CONTENDED)
+		st = undo_free(slab, h, was);
+	return report(err, st, 0, 0);
 }
 
 shmprim_status shmprim_slab_raw_free(shmprim_slab_raw *slab, shmprim_slot_handle h, shmprim_slot_error *err)

@@ -58,6 +58,10 @@
  * Bounds: every call makes at most SHMPRIM_SLAB_RETRY_LIMIT attempts per
  * retry loop (then CONTENDED) and walks at most slot_count list links, so
  * a peer rewriting shared words can slow a call down but never hang it.
+ * A CONTENDED free or free_allocated has no effect: the slot is put back as
+ * it was (same state, owner and generation), and the same handle frees it
+ * on a retry. (A free that finds the cache full and cannot give its older
+ * half back keeps those slots cached, for flush_cache or reclaim(owner).)
  */
 #ifndef SHMPRIM_SLAB_H
 #define SHMPRIM_SLAB_H

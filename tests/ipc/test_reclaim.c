@@ -566,7 +566,8 @@ static void widen(int window)
 {
 	uint64_t r = ipc_rand(&hook_rng);
 
-	(void)window;
+	if (window > SHMPRIM_WINDOW_PUSHED)
+		return; /* the retry-loop windows are for the bound tests, not crash windows */
 	if (r % 8 == 0)
 		sched_yield();
 	else if (r % 8 == 1)
@@ -685,6 +686,83 @@ Test(reclaim, races_with_live_allocators, .timeout = 60)
 }
 
 /* ---- ring: the producer died between publishing a slot and head ---- */
+
+/* A peer that moves the free-list head before every CAS, as a hostile or
+ * extremely busy process could: each push (F2) or pop (A2) fails until the
+ * retry bound. */
+static shmprim_slab *churned;
+
+static void churn_head(int window)
+{
+	if (window == SHMPRIM_WINDOW_PUSH_TRY || window == SHMPRIM_WINDOW_POP_TRY)
+		__atomic_fetch_add(&churned->raw.header->free_head, (uint64_t)1 << 32, __ATOMIC_RELAXED); /* tag + 1 */
+}
+
+/* Issue 12, item 5: a free whose push hits the retry bound used to leave the
+ * slot FREE|FREEING off the list, where the retried free said INVALID_STATE
+ * and reclaim(me) is refused: leaked until the owner died. Now CONTENDED puts
+ * the slot back as it was, and the same handle frees it once the peer stops. */
+Test(reclaim, a_free_at_the_retry_bound_leaves_the_slot_to_retry)
+{
+	shmprim_slab slab;
+	shmprim_heap_region heap = make(&slab, SLOTS);
+	shmprim_slot_handle a, b, held[3];
+	shmprim_slot_error err;
+	uint32_t k;
+
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &a), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &b), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(shmprim_slab_mark_in_flight(&slab, b), SHMPRIM_OK);
+	churned = &slab;
+	shmprim_window_hook = churn_head;
+	shmprim_loop_count = 0;
+	cr_assert_eq(shmprim_slab_free_allocated_ex(&slab, a, &err), SHMPRIM_ERR_CONTENDED);
+	cr_assert_eq(shmprim_loop_count, 1 + SHMPRIM_SLAB_RETRY_LIMIT, "one state CAS, then the push's bound");
+	cr_assert_eq(shmprim_slab_free_ex(&slab, b, &err), SHMPRIM_ERR_CONTENDED);
+	shmprim_window_hook = NULL;
+	/* No effect: both slots exactly as before the calls, still their owner's. */
+	cr_assert_eq(meta(&slab, a.index)->state_gen, word(a.generation, SHMPRIM_SLOT_ALLOCATED, ME, 0));
+	cr_assert_eq(meta(&slab, b.index)->state_gen, word(b.generation, SHMPRIM_SLOT_IN_FLIGHT, ME, 0));
+	expect_whole(&slab, 1, 1);
+	/* And the retried calls succeed with the same handles. */
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, a), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_free(&slab, b), SHMPRIM_OK);
+	expect_whole(&slab, 0, 0);
+	/* The cache path: a full cache's give-back hits the bound; the slots it
+	 * could not give back stay cached, and the flush that follows returns them. */
+	cr_assert_eq(shmprim_slab_set_cache(&slab, 2), SHMPRIM_OK);
+	for (k = 0; k < 3; k++)
+		cr_assert_eq(shmprim_slab_try_alloc(&slab, &held[k]), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[0]), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[1]), SHMPRIM_OK); /* the cache is full */
+	shmprim_window_hook = churn_head;
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[2]), SHMPRIM_ERR_CONTENDED);
+	shmprim_window_hook = NULL;
+	cr_assert_eq(meta(&slab, held[2].index)->state_gen, word(held[2].generation, SHMPRIM_SLOT_ALLOCATED, ME, 0));
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[2]), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_flush_cache(&slab), SHMPRIM_OK);
+	expect_whole(&slab, 0, 0);
+	shmprim_heap_region_free(&heap);
+}
+
+/* The pop side of the same peer: try_alloc gives up with CONTENDED after
+ * exactly the bound, taking nothing (a try_alloc without its bound spins
+ * for ever here: the mutant S11 in tests/model/mutants.c, caught by this). */
+Test(reclaim, try_alloc_stops_at_the_retry_bound)
+{
+	shmprim_slab slab;
+	shmprim_heap_region heap = make(&slab, SLOTS);
+	shmprim_slot_handle a;
+
+	churned = &slab;
+	shmprim_window_hook = churn_head;
+	shmprim_loop_count = 0;
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &a), SHMPRIM_ALLOC_CONTENDED);
+	shmprim_window_hook = NULL;
+	cr_assert_eq(shmprim_loop_count, SHMPRIM_SLAB_RETRY_LIMIT + 1, "the bound, then the check that ends it");
+	expect_whole(&slab, 0, 0);
+	shmprim_heap_region_free(&heap);
+}
 
 Test(reclaim, ring_resumes_when_the_consumer_ran_ahead_of_head)
 {
