@@ -426,15 +426,18 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 	}
 }
 
-static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index)
+/* budget: CAS attempts left to this call for all its pushes together (a free
+ * with a full cache, a flush: up to SHMPRIM_SLAB_CACHE_MAX + 1 pushes), so
+ * the call's bound does not grow with the cache (slab.h, "Bounds"). */
+static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index, uint32_t *budget)
 {
 	uint64_t *free_head = &slab->header->free_head;
 	uint64_t old = sp_load_relaxed_u64(free_head);
-	uint32_t tries;
 
-	for (tries = 0; tries < SLAB_RETRY_LIMIT; tries++) {
+	while (*budget != 0) {
 		uint32_t tag = SLAB_NEXT_TAG(HEAD_TAG(old));
 
+		--*budget;
 		SHMPRIM_LOOP_TICK();
 		SHMPRIM_WINDOW(SHMPRIM_WINDOW_PUSH_TRY);
 		store_link(&slab->meta[index], HEAD_INDEX(old));
@@ -502,9 +505,9 @@ shmprim_status shmprim_slab_raw_mark_in_flight(shmprim_slab_raw *slab, shmprim_s
 /* Pushes a slot this handle is freeing (FREE|FREEING|me, generation gen) and
  * finishes the free. On CONTENDED the slot stays FREE|FREEING off the list: a
  * reclaim of this owner finishes the free. */
-static shmprim_status push_and_finish(shmprim_slab_raw *slab, uint32_t index, uint32_t gen)
+static shmprim_status push_and_finish(shmprim_slab_raw *slab, uint32_t index, uint32_t gen, uint32_t *budget)
 {
-	shmprim_status st = push_free(slab, index);
+	shmprim_status st = push_free(slab, index, budget);
 	uint64_t freeing;
 
 	if (st == SHMPRIM_OK) {
@@ -522,7 +525,7 @@ static shmprim_status push_and_finish(shmprim_slab_raw *slab, uint32_t index, ui
 /* C2 (see the top of this file), then push and finish. A failed C2 means the
  * slot is no longer ours to give back: the entry is dropped (OK). On
  * CONTENDED the slot stays claimed and cached, *c naming its new generation. */
-static shmprim_status cache_return(shmprim_slab_raw *slab, shmprim_slot_handle *c)
+static shmprim_status cache_return(shmprim_slab_raw *slab, shmprim_slot_handle *c, uint32_t *budget)
 {
 	uint64_t *word = &slab->meta[c->index].state_gen;
 	uint64_t w = FREEING_WORD(c->generation, slab->owner_id);
@@ -538,12 +541,12 @@ static shmprim_status cache_return(shmprim_slab_raw *slab, shmprim_slot_handle *
 	slab->cache_returned++;
 	c->generation = gen;
 	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
-	return push_and_finish(slab, c->index, gen);
+	return push_and_finish(slab, c->index, gen, budget);
 }
 
 /* Gives the oldest n cached slots back; stops at the first failure, keeping
  * that slot and the rest cached, in order. */
-static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n)
+static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n, uint32_t *budget)
 {
 	shmprim_status st = SHMPRIM_OK;
 	uint32_t i, kept = 0;
@@ -552,7 +555,7 @@ static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n)
 		shmprim_slot_handle c = slab->cache[i];
 
 		if (i < n && st == SHMPRIM_OK) {
-			st = cache_return(slab, &c);
+			st = cache_return(slab, &c, budget);
 			if (st == SHMPRIM_OK)
 				continue;
 		}
@@ -565,10 +568,10 @@ static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n)
 /* Keeps a slot just moved to FREE|FREEING|me; a full cache first gives back
  * its older half. 0 if there is still no room (the give-back hit the retry
  * bound): the caller then pushes the slot itself. */
-static int cache_put(shmprim_slab_raw *slab, shmprim_slot_handle h)
+static int cache_put(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t *budget)
 {
 	if (slab->cache_len >= slab->cache_size)
-		(void)cache_give_back(slab, slab->cache_len - slab->cache_size / 2);
+		(void)cache_give_back(slab, slab->cache_len - slab->cache_size / 2, budget);
 	if (slab->cache_len >= slab->cache_size)
 		return 0;
 	slab->cache[slab->cache_len++] = h;
@@ -595,14 +598,15 @@ static shmprim_status release_slot(shmprim_slab_raw *slab, shmprim_slot_handle h
                                    shmprim_slot_error *err)
 {
 	uint64_t was = 0;
+	uint32_t budget = SLAB_RETRY_LIMIT;
 	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err, &was);
 
 	if (st != SHMPRIM_OK)
 		return st;
 	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
-	if (slab->cache_size != 0 && cache_put(slab, h))
+	if (slab->cache_size != 0 && cache_put(slab, h, &budget))
 		return report(err, SHMPRIM_OK, 0, 0);
-	st = push_and_finish(slab, h.index, h.generation);
+	st = push_and_finish(slab, h.index, h.generation, &budget);
 	if (st == SHMPRIM_ERR_CONTENDED)
 		st = undo_free(slab, h, was);
 	return report(err, st, 0, 0);
@@ -652,7 +656,8 @@ shmprim_status shmprim_slab_raw_set_owner(shmprim_slab_raw *slab, uint32_t owner
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
 	if (slab->cache_len != 0) {
 		/* cached slots carry the old id: give them back under it */
-		shmprim_status st = cache_give_back(slab, slab->cache_len);
+		uint32_t budget = SLAB_RETRY_LIMIT;
+		shmprim_status st = cache_give_back(slab, slab->cache_len, &budget);
 
 		if (st != SHMPRIM_OK)
 			return st;
@@ -668,7 +673,8 @@ shmprim_status shmprim_slab_raw_set_cache(shmprim_slab_raw *slab, uint32_t n)
 	if (n > SHMPRIM_SLAB_CACHE_MAX)
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
 	if (slab->cache_len > n) {
-		shmprim_status st = cache_give_back(slab, slab->cache_len - n);
+		uint32_t budget = SLAB_RETRY_LIMIT;
+		shmprim_status st = cache_give_back(slab, slab->cache_len - n, &budget);
 
 		if (st != SHMPRIM_OK)
 			return st;
@@ -679,9 +685,11 @@ shmprim_status shmprim_slab_raw_set_cache(shmprim_slab_raw *slab, uint32_t n)
 
 shmprim_status shmprim_slab_raw_flush_cache(shmprim_slab_raw *slab)
 {
+	uint32_t budget = SLAB_RETRY_LIMIT;
+
 	if (!slab)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
-	return cache_give_back(slab, slab->cache_len);
+	return cache_give_back(slab, slab->cache_len, &budget);
 }
 
 shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handle h, shmprim_slot_error *err)

@@ -55,9 +55,20 @@
  * the last one. An anonymous handle's (owner 0) cached slots can be recovered
  * only by its own flush: set an owner id wherever a process may die.
  *
- * Bounds: every call makes at most SHMPRIM_SLAB_RETRY_LIMIT attempts per
- * retry loop (then CONTENDED) and walks at most slot_count list links, so
- * a peer rewriting shared words can slow a call down but never hang it.
+ * Bounds: a peer rewriting shared words can slow a call down but never hang
+ * it. Each retry loop stops after SHMPRIM_SLAB_RETRY_LIMIT (R) attempts
+ * (CONTENDED); all the pushes one call makes (a free that gives back half a
+ * full cache, a flush of up to SHMPRIM_SLAB_CACHE_MAX slots) share one budget
+ * of R attempts; walks stop after slot_count (N) links. Per call, counting
+ * every retry-loop attempt and walk step (SHMPRIM_SLAB_BOUND_* below, which
+ * tests/ipc asserts under a scribbler with the cache on):
+ *   try_alloc                         CACHE_MAX + R + 1  (cache entries tried, pops)
+ *   free, free_allocated              2 R                (state CAS, pushes)
+ *   mark_in_flight, adopt             R
+ *   flush_cache, set_cache, set_owner R                  (pushes)
+ *   reclaim                           2 R + 2 N + 3      (detach, walk, scan, splice)
+ *   audit                             2 N + 1;  free_count_approx  N
+ *   slot_data, attach, init           no retry loop (init writes N links)
  * A CONTENDED free or free_allocated has no effect: the slot is put back as
  * it was (same state, owner and generation), and the same handle frees it
  * on a retry. (A free that finds the cache full and cannot give its older
@@ -110,6 +121,13 @@ typedef struct shmprim_slot_error {
 #define SHMPRIM_SLAB_RETRY_LIMIT 100000u
 /* Most slots one handle's cache may keep (set_cache). */
 #define SHMPRIM_SLAB_CACHE_MAX 32u
+/* Most loop iterations one call makes (see "Bounds" at the top of this file). */
+#define SHMPRIM_SLAB_BOUND_TRY_ALLOC (SHMPRIM_SLAB_CACHE_MAX + SHMPRIM_SLAB_RETRY_LIMIT + 1ul)
+#define SHMPRIM_SLAB_BOUND_FREE (2ul * SHMPRIM_SLAB_RETRY_LIMIT)
+#define SHMPRIM_SLAB_BOUND_STATE_CHANGE ((unsigned long)SHMPRIM_SLAB_RETRY_LIMIT)
+#define SHMPRIM_SLAB_BOUND_CACHE ((unsigned long)SHMPRIM_SLAB_RETRY_LIMIT)
+#define SHMPRIM_SLAB_BOUND_RECLAIM(slot_count) (2ul * SHMPRIM_SLAB_RETRY_LIMIT + 2ul * (slot_count) + 3ul)
+#define SHMPRIM_SLAB_BOUND_AUDIT(slot_count) (2ul * (slot_count) + 1ul)
 
 typedef struct shmprim_slab_raw {
 	shmprim_slab_header *header;

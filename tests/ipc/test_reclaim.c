@@ -764,6 +764,70 @@ Test(reclaim, try_alloc_stops_at_the_retry_bound)
 	shmprim_heap_region_free(&heap);
 }
 
+/* A slower peer: every push's CAS fails but each R-th, so each push takes
+ * (nearly) the whole retry limit and still succeeds. */
+static unsigned long push_tries;
+
+static void churn_most_pushes(int window)
+{
+	if (window == SHMPRIM_WINDOW_PUSH_TRY && ++push_tries % SHMPRIM_SLAB_RETRY_LIMIT != 0)
+		__atomic_fetch_add(&churned->raw.header->free_head, (uint64_t)1 << 32, __ATOMIC_RELAXED);
+}
+
+/* Issue 12, item 4: the cache paths make several pushes per call (a free with
+ * a full cache gave back 16 slots, a flush up to 32), and each used to get the
+ * whole retry limit: ~17 R for a free where slab.h said 2 R. They now share
+ * one budget; every call stays within its SHMPRIM_SLAB_BOUND_*. */
+Test(reclaim, cache_paths_stay_within_their_loop_bounds, .timeout = 60)
+{
+	shmprim_slab slab;
+	shmprim_heap_region heap = make(&slab, 2 * SHMPRIM_SLAB_CACHE_MAX + 8);
+	shmprim_slot_handle held[SHMPRIM_SLAB_CACHE_MAX + 1];
+	shmprim_slab_audit_report a;
+	shmprim_status st;
+	uint32_t k;
+
+	cr_assert_eq(shmprim_slab_set_cache(&slab, SHMPRIM_SLAB_CACHE_MAX), SHMPRIM_OK);
+	for (k = 0; k <= SHMPRIM_SLAB_CACHE_MAX; k++)
+		cr_assert_eq(shmprim_slab_try_alloc(&slab, &held[k]), SHMPRIM_ALLOC_OK);
+	for (k = 0; k < SHMPRIM_SLAB_CACHE_MAX; k++)
+		cr_assert_eq(shmprim_slab_free_allocated(&slab, held[k]), SHMPRIM_OK);
+	churned = &slab;
+	push_tries = 0;
+	shmprim_window_hook = churn_most_pushes;
+	/* The cache is full: this free gives back its older half first. */
+	shmprim_loop_count = 0;
+	st = shmprim_slab_free_allocated(&slab, held[SHMPRIM_SLAB_CACHE_MAX]);
+	cr_assert_leq(shmprim_loop_count, SHMPRIM_SLAB_BOUND_FREE, "free with a full cache: %lu iterations (%s)",
+	              shmprim_loop_count, shmprim_status_str(st));
+	if (st == SHMPRIM_ERR_CONTENDED) /* no effect: retried with the same handle, the peer still slow */
+		cr_assert_eq(meta(&slab, held[SHMPRIM_SLAB_CACHE_MAX].index)->state_gen,
+		             word(held[SHMPRIM_SLAB_CACHE_MAX].generation, SHMPRIM_SLOT_ALLOCATED, ME, 0));
+	for (k = 0; k < 4 && st == SHMPRIM_ERR_CONTENDED; k++) {
+		shmprim_loop_count = 0;
+		st = shmprim_slab_free_allocated(&slab, held[SHMPRIM_SLAB_CACHE_MAX]);
+		cr_assert_leq(shmprim_loop_count, SHMPRIM_SLAB_BOUND_FREE);
+	}
+	cr_assert_eq(st, SHMPRIM_OK);
+	/* flush, set_cache and set_owner: up to 32 pushes each, one budget. */
+	for (k = 0; k < 3; k++) {
+		shmprim_loop_count = 0;
+		st = k == 0 ? shmprim_slab_set_cache(&slab, 1) : k == 1 ? shmprim_slab_set_owner(&slab, ME)
+		                                                        : shmprim_slab_flush_cache(&slab);
+		cr_assert_leq(shmprim_loop_count, SHMPRIM_SLAB_BOUND_CACHE, "cache call %u: %lu iterations (%s)", k,
+		              shmprim_loop_count, shmprim_status_str(st));
+		cr_assert(st == SHMPRIM_OK || st == SHMPRIM_ERR_CONTENDED, "%s", shmprim_status_str(st));
+	}
+	/* The peer stops: everything still cached goes back, nothing is lost. */
+	shmprim_window_hook = NULL;
+	cr_assert_eq(shmprim_slab_flush_cache(&slab), SHMPRIM_OK);
+	shmprim_slab_audit(&slab, &a);
+	cr_assert(a.list_ok);
+	cr_assert_eq(a.on_free_list, shmprim_slab_slot_count(&slab), "%u of %u slots back", a.on_free_list,
+	             shmprim_slab_slot_count(&slab));
+	shmprim_heap_region_free(&heap);
+}
+
 Test(reclaim, ring_resumes_when_the_consumer_ran_ahead_of_head)
 {
 	shmprim_heap_region heap;
