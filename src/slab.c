@@ -372,7 +372,7 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		uint32_t next, mark;
 
 		SHMPRIM_LOOP_TICK();
-		if (tries == SLAB_RETRY_LIMIT)
+		if (SLAB_POP_BOUNDED && tries == SLAB_RETRY_LIMIT)
 			return SHMPRIM_ALLOC_CONTENDED;
 		index = HEAD_INDEX(old);
 		if (index == SHMPRIM_SLAB_END)
@@ -434,10 +434,10 @@ static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index, uint32_t
 	uint64_t *free_head = &slab->header->free_head;
 	uint64_t old = sp_load_relaxed_u64(free_head);
 
-	while (*budget != 0) {
+	while (*budget != 0 || !SLAB_PUSH_BOUNDED) {
 		uint32_t tag = SLAB_NEXT_TAG(HEAD_TAG(old));
 
-		--*budget;
+		*budget -= *budget != 0;
 		SHMPRIM_LOOP_TICK();
 		SHMPRIM_WINDOW(SHMPRIM_WINDOW_PUSH_TRY);
 		store_link(&slab->meta[index], HEAD_INDEX(old));

@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "../backends/shmprim_atomic.h"
+#include "mutation.h"
+#include "test_hooks.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434 /* the same number on every architecture */
@@ -218,6 +220,7 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 			return SHMPRIM_ERR_TIMED_OUT;
 		}
 		slice = deadline - now < check ? deadline - now : check;
+		SHMPRIM_WINDOW(SHMPRIM_WINDOW_BEFORE_SLEEP);
 		r = futex_wait(s->word, seen, slice);
 		withdraw(s);
 		if (r != 0)
@@ -258,7 +261,7 @@ static void wake_if_sleeping(uint32_t *flag, uint32_t *word, const uint32_t *upd
 	/* Plain load first: no write (and no line transfer) while nobody sleeps. */
 	if (sp_load_relaxed_u32(flag) == 0)
 		return;
-	if (update)
+	if (update && WAIT_STORE_HEAD_BEFORE_WAKE)
 		sp_store_release_u32(word, *update);
 	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
 		futex_wake(word);
@@ -472,7 +475,10 @@ void shmprim_slab_raw_notify(shmprim_slab_raw *slab)
 
 	sp_fence(SP_SEQ_CST);
 	if (sp_load_relaxed_u32(&h->free_waiters) != 0) {
-		sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE);
+		/* Changed before the wake, so an allocator about to sleep on the
+		 * old value does not (the kernel compares it under its lock). */
+		if (WAIT_BUMP_FREE_WAKE)
+			sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE);
 		futex_wake(&h->free_wake);
 	}
 }

@@ -691,11 +691,16 @@ Test(reclaim, races_with_live_allocators, .timeout = 60)
  * extremely busy process could: each push (F2) or pop (A2) fails until the
  * retry bound. */
 static shmprim_slab *churned;
+static unsigned long churns;
 
 static void churn_head(int window)
 {
-	if (window == SHMPRIM_WINDOW_PUSH_TRY || window == SHMPRIM_WINDOW_POP_TRY)
+	if (window == SHMPRIM_WINDOW_PUSH_TRY || window == SHMPRIM_WINDOW_POP_TRY) {
+		/* A loop that has lost its bound (mutants S11, S12) fails here
+		 * instead of spinning until the test's timeout. */
+		cr_assert_lt(++churns, 4ul * SHMPRIM_SLAB_RETRY_LIMIT, "a free-list loop ran past its retry bound");
 		__atomic_fetch_add(&churned->raw.header->free_head, (uint64_t)1 << 32, __ATOMIC_RELAXED); /* tag + 1 */
+	}
 }
 
 /* Issue 12, item 5: a free whose push hits the retry bound used to leave the
@@ -714,6 +719,7 @@ Test(reclaim, a_free_at_the_retry_bound_leaves_the_slot_to_retry)
 	cr_assert_eq(shmprim_slab_try_alloc(&slab, &b), SHMPRIM_ALLOC_OK);
 	cr_assert_eq(shmprim_slab_mark_in_flight(&slab, b), SHMPRIM_OK);
 	churned = &slab;
+	churns = 0;
 	shmprim_window_hook = churn_head;
 	shmprim_loop_count = 0;
 	cr_assert_eq(shmprim_slab_free_allocated_ex(&slab, a, &err), SHMPRIM_ERR_CONTENDED);
@@ -735,6 +741,7 @@ Test(reclaim, a_free_at_the_retry_bound_leaves_the_slot_to_retry)
 		cr_assert_eq(shmprim_slab_try_alloc(&slab, &held[k]), SHMPRIM_ALLOC_OK);
 	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[0]), SHMPRIM_OK);
 	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[1]), SHMPRIM_OK); /* the cache is full */
+	churns = 0;
 	shmprim_window_hook = churn_head;
 	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[2]), SHMPRIM_ERR_CONTENDED);
 	shmprim_window_hook = NULL;
@@ -755,6 +762,7 @@ Test(reclaim, try_alloc_stops_at_the_retry_bound)
 	shmprim_slot_handle a;
 
 	churned = &slab;
+	churns = 0;
 	shmprim_window_hook = churn_head;
 	shmprim_loop_count = 0;
 	cr_assert_eq(shmprim_slab_try_alloc(&slab, &a), SHMPRIM_ALLOC_CONTENDED);

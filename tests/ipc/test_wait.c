@@ -2,9 +2,12 @@
 #include "ipc_common.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "../../src/test_hooks.h" /* built with SHMPRIM_TEST_HOOKS: the wait's sleep can be delayed */
 
 #define MS 1000000ull
 /* Slack for a loaded 2-core CI machine; the wake-latency tool measures the real figures. */
@@ -435,6 +438,111 @@ Test(wait, one_notify_wakes_every_sleeping_allocator)
 	for (k = 0; k < 2; k++)
 		cr_assert_eq(reap(pid[k]), 0, "child %d: 2 = no slot, 3 = not woken by the one notify", k);
 	cr_assert_eq(f.slab.raw.header->free_waiters, 0);
+	shmprim_shm_close(&f.shm);
+}
+
+/* ---- the lost-wake window, held open ----
+ * A waiter reads the word it will sleep on, announces itself, re-checks and
+ * sleeps. The hook holds it between the re-check and the futex call while
+ * the other side publishes and notifies: the notify must change the word
+ * before waking, or the waiter sleeps through the wake until its next check
+ * (5 s here). Mutants W1 and W2 (tests/ipc/meson.build, suite ipc-mutants). */
+static volatile int about_to_sleep;
+
+static void hold_before_sleep(int window)
+{
+	if (window != SHMPRIM_WINDOW_BEFORE_SLEEP)
+		return;
+	__atomic_store_n(&about_to_sleep, 1, __ATOMIC_SEQ_CST);
+	ipc_sleep_ns(100 * MS);
+}
+
+static void wait_until_about_to_sleep(void)
+{
+	uint64_t t0 = ipc_now_ns();
+
+	while (!__atomic_load_n(&about_to_sleep, __ATOMIC_SEQ_CST)) {
+		if (ipc_now_ns() - t0 > 3000 * MS)
+			return; /* the waiter's own assertion reports it */
+		ipc_sleep_ns(1 * MS);
+	}
+}
+
+static void *push_one_and_notify(void *arg)
+{
+	shmprim_spsc_producer *p = (shmprim_spsc_producer *)arg;
+	ipc_entry e;
+
+	wait_until_about_to_sleep();
+	ipc_entry_make(&e, 7, 0);
+	/* a plain push: head is stored only every 32, so only notify stores it */
+	if (shmprim_spsc_push(p, &e) == SHMPRIM_PUSH_OK)
+		shmprim_spsc_notify_consumer(p);
+	return NULL;
+}
+
+Test(wait, consumer_falling_asleep_is_woken_by_notify)
+{
+	fixture f;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_wait_opts o = { NULL, 0, 5000 * MS };
+	pthread_t t;
+	ipc_entry e;
+	uint64_t t0, dt;
+	shmprim_status st;
+
+	setup_fixture(&f, 64, 1);
+	shmprim_spsc_split(&f.ring, &p, &c);
+	about_to_sleep = 0;
+	shmprim_window_hook = hold_before_sleep;
+	cr_assert_eq(pthread_create(&t, NULL, push_one_and_notify, &p), 0);
+	t0 = ipc_now_ns();
+	st = shmprim_spsc_pop_wait(&c, &e, 10000 * MS, &o);
+	dt = ipc_now_ns() - t0;
+	shmprim_window_hook = NULL;
+	pthread_join(t, NULL);
+	cr_assert_eq(st, SHMPRIM_OK, "%s", shmprim_status_str(st));
+	cr_assert(ipc_entry_ok(&e) && e.seq == 7);
+	cr_assert_lt(dt, 2000 * MS, "the consumer slept through the notify: woken after %" PRIu64 " ms", dt / MS);
+	shmprim_shm_close(&f.shm);
+}
+
+static void *free_one_and_notify(void *arg)
+{
+	fixture *f = (fixture *)arg;
+	shmprim_slot_handle h = { 0, 1 }; /* the one slot, first allocation */
+
+	wait_until_about_to_sleep();
+	if (shmprim_slab_free_allocated(&f->slab, h) == SHMPRIM_OK)
+		shmprim_slab_notify(&f->slab);
+	return NULL;
+}
+
+Test(wait, allocator_falling_asleep_is_woken_by_notify)
+{
+	fixture f;
+	shmprim_slot_handle h, got;
+	shmprim_wait_opts o = { NULL, 0, 5000 * MS };
+	pthread_t t;
+	uint64_t t0, dt;
+	shmprim_status st;
+
+	setup_fixture(&f, 1, 1);
+	cr_assert_eq(shmprim_slab_try_alloc(&f.slab, &h), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(h.index, 0u);
+	cr_assert_eq(h.generation, 1u);
+	about_to_sleep = 0;
+	shmprim_window_hook = hold_before_sleep;
+	cr_assert_eq(pthread_create(&t, NULL, free_one_and_notify, &f), 0);
+	t0 = ipc_now_ns();
+	st = shmprim_slab_alloc_wait(&f.slab, &got, 10000 * MS, &o);
+	dt = ipc_now_ns() - t0;
+	shmprim_window_hook = NULL;
+	pthread_join(t, NULL);
+	cr_assert_eq(st, SHMPRIM_OK, "%s", shmprim_status_str(st));
+	cr_assert_eq(got.index, 0u);
+	cr_assert_lt(dt, 2000 * MS, "the allocator slept through the notify: woken after %" PRIu64 " ms", dt / MS);
 	shmprim_shm_close(&f.shm);
 }
 
