@@ -94,6 +94,13 @@ void (*volatile shmprim_window_hook)(int window);
 #define HEAD_INDEX(w) ((uint32_t)(w))
 #define HEAD_TAG(w) ((uint32_t)((w) >> 32))
 #define HEAD(tag, index) (((uint64_t)(tag) << 32) | (uint32_t)(index))
+/* Generation lifetime (slab.h): a slot whose generation has reached
+ * SHMPRIM_SLAB_GEN_LAST is retired at its next allocation instead of being
+ * handed out again, so a generation never repeats and no stale handle can
+ * match. Retired: ALLOCATED, owner 0 (no reclaim takes it), generation
+ * SHMPRIM_SLAB_GEN_RETIRED, which no handle ever carries. */
+#define RETIRED_WORD WORD(SHMPRIM_SLAB_GEN_RETIRED, SHMPRIM_SLOT_ALLOCATED, 0)
+#define GEN_RETIRES(gen) ((gen) >= SHMPRIM_SLAB_GEN_LAST)
 
 /* FREE with any owner/FREEING bits; ALLOCATED or IN_FLIGHT without FREEING. */
 static int word_valid(uint64_t w)
@@ -342,6 +349,11 @@ static int cache_take(shmprim_slab_raw *slab, shmprim_slot_handle *out)
 		uint64_t to = WORD(c.generation + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED, slab->owner_id);
 
 		SHMPRIM_LOOP_TICK();
+		if (GEN_RETIRES(c.generation)) {
+			/* its last generation has been handed out: retire, try the next */
+			sp_cas_u64(word, &w, RETIRED_WORD, SLAB_STATE_ORDER, SP_RELAXED);
+			continue;
+		}
 		if (SLAB_CACHE_TAKE_BY_STORE) {
 			if (SLAB_STATE_LOAD(word) != w)
 				continue;
@@ -404,17 +416,24 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		SHMPRIM_WINDOW(SHMPRIM_WINDOW_POPPED);
 		w = SLAB_STATE_LOAD(&m->state_gen);
 		for (k = 0; k < SLAB_A3_TRIES; k++) {
+			int retire;
+
 			/* Read after the state (acquire), which a reclaim changes only
 			 * after writing its mark: a changed mark means it took the slot. */
 			if (sp_load_relaxed_u32(&m->reclaim_mark) != mark)
 				break;
 			if (KIND_OF(w) != SHMPRIM_SLOT_FREE)
 				return SHMPRIM_ALLOC_CORRUPT;
-			/* Owner and state in one step (A3); a failure reloads w, with
-			 * acquire so that the mark read above sees a reclaim's. */
+			/* Owner and state in one step (A3), or the slot retired if its
+			 * last generation is spent; a failure reloads w, with acquire so
+			 * that the mark read above sees a reclaim's. */
+			retire = GEN_RETIRES(GEN_OF(w));
 			if (sp_cas_u64(&m->state_gen, &w,
-			               WORD(GEN_OF(w) + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED, slab->owner_id),
+			               retire ? RETIRED_WORD
+			                      : WORD(GEN_OF(w) + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED, slab->owner_id),
 			               SLAB_STATE_ORDER, SLAB_STATE_ORDER == SP_RELAXED ? SP_RELAXED : SP_ACQUIRE)) {
+				if (retire)
+					break; /* off the list for good: pop the next */
 				out->index = index;
 				out->generation = GEN_OF(w) + SLAB_GEN_STEP;
 				return SHMPRIM_ALLOC_OK;
@@ -422,7 +441,7 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		}
 		if (k == SLAB_A3_TRIES)
 			return SHMPRIM_ALLOC_CORRUPT; /* a peer keeps rewriting a slot only we may touch */
-		old = SLAB_POP_LOAD(free_head);                             /* a reclaim took it: start over */
+		old = SLAB_POP_LOAD(free_head);          /* a reclaim took it, or it retired: start over */
 	}
 }
 
@@ -476,7 +495,7 @@ static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, 
 		uint64_t next;
 
 		SHMPRIM_LOOP_TICK();
-		if (GEN_OF(w) != h.generation)
+		if (GEN_OF(w) != h.generation || h.generation > SHMPRIM_SLAB_GEN_LAST)
 			return report(err, SHMPRIM_ERR_GENERATION_MISMATCH, h.generation, GEN_OF(w));
 		if (!word_valid(w) || KIND_OF(w) != from)
 			return report(err, SHMPRIM_ERR_INVALID_STATE, from, reported_state(w));
@@ -630,7 +649,8 @@ void *shmprim_slab_raw_slot_data(shmprim_slab_raw *slab, shmprim_slot_handle h)
 	if (h.index >= slab->slot_count)
 		return NULL;
 	w = sp_load_acquire_u64(&slab->meta[h.index].state_gen);
-	if (GEN_OF(w) != h.generation || !word_valid(w) || KIND_OF(w) == SHMPRIM_SLOT_FREE)
+	if (GEN_OF(w) != h.generation || h.generation > SHMPRIM_SLAB_GEN_LAST || !word_valid(w) ||
+	    KIND_OF(w) == SHMPRIM_SLOT_FREE)
 		return NULL;
 	return slab->data + (size_t)h.index * slab->data_stride;
 }
@@ -704,7 +724,7 @@ shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handl
 	w = SLAB_STATE_LOAD(word);
 	for (tries = 0; tries < SLAB_RETRY_LIMIT; tries++) {
 		SHMPRIM_LOOP_TICK();
-		if (GEN_OF(w) != h.generation)
+		if (GEN_OF(w) != h.generation || h.generation > SHMPRIM_SLAB_GEN_LAST)
 			return report(err, SHMPRIM_ERR_GENERATION_MISMATCH, h.generation, GEN_OF(w));
 		if (!word_valid(w) || KIND_OF(w) != SHMPRIM_SLOT_IN_FLIGHT)
 			return report(err, SHMPRIM_ERR_INVALID_STATE, SHMPRIM_SLOT_IN_FLIGHT, reported_state(w));
@@ -859,7 +879,8 @@ shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead, u
 			/* A popper between A2 and A3 may hold this slot: the new mark,
 			 * before the CAS (release), tells it the slot is gone. */
 			sp_store_relaxed_u32(&m->reclaim_mark, mark);
-			to = WORD(GEN_OF(w) + 1u, SHMPRIM_SLOT_FREE, 0);
+			/* A slot whose generations are spent is retired, not listed. */
+			to = GEN_RETIRES(GEN_OF(w)) ? RETIRED_WORD : WORD(GEN_OF(w) + 1u, SHMPRIM_SLOT_FREE, 0);
 		} else {
 			if (OWNER_OF(w) != dead)
 				continue;
@@ -869,7 +890,7 @@ shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead, u
 			to = WORD(GEN_OF(w), SHMPRIM_SLOT_FREE, 0);
 		}
 		/* Lost the CAS: a live process moved the slot on; it is not orphaned. */
-		if (!sp_cas_u64(&m->state_gen, &w, to, SP_ACQ_REL, SP_RELAXED))
+		if (!sp_cas_u64(&m->state_gen, &w, to, SP_ACQ_REL, SP_RELAXED) || to == RETIRED_WORD)
 			continue;
 		chain_append(slab, &first, &last, i);
 		(*kind)++;

@@ -117,6 +117,22 @@ typedef struct shmprim_slot_error {
 	uint32_t actual;
 } shmprim_slot_error;
 
+/* Generation lifetime. A slot hands out generations 1..SHMPRIM_SLAB_GEN_LAST,
+ * one per allocation (two when its handle's cache gives it back to the list),
+ * and is then retired: at the allocation that would go past GEN_LAST it is
+ * taken off the list for good (ALLOCATED, owner 0, generation GEN_RETIRED,
+ * which no handle carries) and the allocation takes the next slot. So a
+ * generation never repeats and a stale handle is never accepted, however
+ * long the slab lives; the price is that a slot retires after about 4.29e9
+ * allocations (GEN_LAST = 2^32 - 2^16 - 1; the 2^16 below the top leave room
+ * for the steps a cache give-back or a reclaim of a crashed allocation make
+ * between two allocations), i.e. after 4.3 s of 10^9 allocations/s on that
+ * one slot, 2.5 min at the 2.8e7/s one slot can do here. A slab whose
+ * slots have all retired answers WOULD_BLOCK; init starts it afresh.
+ * Retired slots count as allocated in audit (owner 0). */
+#define SHMPRIM_SLAB_GEN_LAST 0xFFFEFFFFu
+#define SHMPRIM_SLAB_GEN_RETIRED 0xFFFFFFFFu
+
 /* CAS retries per loop before a call gives up with CONTENDED. */
 #define SHMPRIM_SLAB_RETRY_LIMIT 100000u
 /* Most slots one handle's cache may keep (set_cache). */
