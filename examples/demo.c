@@ -116,6 +116,16 @@ int main(int argc, char **argv)
 		perror("mmap");
 		return 1;
 	}
+	{
+		/* The layout, checked once: each structure inside the mapping, none over another. */
+		const shmprim_extent layout[2] = { { 0, ring_size }, { slab_offset, len - slab_offset } };
+
+		st = shmprim_region_check_extents(region, layout, 2);
+		if (st != SHMPRIM_OK) {
+			fprintf(stderr, "layout: %s\n", shmprim_status_str(st));
+			return 1;
+		}
+	}
 	st = shmprim_spsc_init(&ring, region, 0, RING_CAPACITY, sizeof(shmprim_slot_handle));
 	if (st == SHMPRIM_OK)
 		st = shmprim_slab_init(&slab, region, slab_offset, SLOTS, SLOT_SIZE);
