@@ -51,11 +51,17 @@ static int consumer_main(void *base, size_t len, uint64_t count)
 	shmprim_slab slab;
 	shmprim_spsc_consumer consumer;
 	uint64_t expected = 0, sum = 0;
-	size_t slab_offset = (shmprim_spsc_required_size(RING_CAPACITY, sizeof(shmprim_slot_handle)) + 63) / 64 * 64;
-	shmprim_status st = shmprim_spsc_attach(&ring, region, 0);
+	size_t ring_size = shmprim_spsc_required_size(RING_CAPACITY, sizeof(shmprim_slot_handle));
+	size_t slab_offset = (ring_size + 63) / 64 * 64;
+	/* Attach to exactly the geometry this program pops into and reads: a valid
+	 * header describing anything else (another entry or slot size, a ring
+	 * reaching over the slab) is refused, not trusted. */
+	const shmprim_spsc_expect ring_expect = { sizeof(shmprim_slot_handle), RING_CAPACITY, RING_CAPACITY };
+	const shmprim_slab_expect slab_expect = { sizeof(struct message), SLOTS, SLOTS };
+	shmprim_status st = shmprim_spsc_attach_expect(&ring, region, 0, ring_size, &ring_expect);
 
 	if (st == SHMPRIM_OK)
-		st = shmprim_slab_attach(&slab, region, slab_offset);
+		st = shmprim_slab_attach_expect(&slab, region, slab_offset, len - slab_offset, &slab_expect);
 	if (st != SHMPRIM_OK) {
 		fprintf(stderr, "consumer: attach: %s\n", shmprim_status_str(st));
 		return 1;
@@ -109,6 +115,16 @@ int main(int argc, char **argv)
 	if (base == MAP_FAILED) {
 		perror("mmap");
 		return 1;
+	}
+	{
+		/* The layout, checked once: each structure inside the mapping, none over another. */
+		const shmprim_extent layout[2] = { { 0, ring_size }, { slab_offset, len - slab_offset } };
+
+		st = shmprim_region_check_extents(region, layout, 2);
+		if (st != SHMPRIM_OK) {
+			fprintf(stderr, "layout: %s\n", shmprim_status_str(st));
+			return 1;
+		}
 	}
 	st = shmprim_spsc_init(&ring, region, 0, RING_CAPACITY, sizeof(shmprim_slot_handle));
 	if (st == SHMPRIM_OK)

@@ -32,6 +32,17 @@ int main(void)
 		return 1;
 	}
 
+	/* Another process opens the ring with the geometry it expects: entries of
+	 * its own u64 size, 16 of them, within the bytes its layout gives the ring.
+	 * A valid header describing anything else is refused. */
+	{
+		const shmprim_spsc_expect expect = { sizeof(uint64_t), 16, 16 };
+		shmprim_spsc opened;
+
+		st = shmprim_spsc_attach_expect(&opened, shmprim_heap_region_region(&heap), 0, ring_size, &expect);
+		printf("attach: %s\n", shmprim_status_str(st));
+	}
+
 	/* Ring: split into producer and consumer, push two values, pop them back. */
 	shmprim_spsc_split(&ring, &producer, &consumer);
 	v = 42;

@@ -67,6 +67,22 @@
 #define RING_SEQ_LIMIT(capacity_left, rem) (capacity_left)
 #endif
 
+/* R10: the consumer takes cached_head from a second relaxed read of head
+ * instead of the value it confirmed (a double fetch): a head that moved on
+ * in between is believed without the acquire that publishes its entries. */
+#ifdef SHMPRIM_MUTANT_R10
+#define RING_HEAD_REFETCH 1
+#else
+#define RING_HEAD_REFETCH 0
+#endif
+/* R11: the same double fetch on the C1 path: cached_head from a second
+ * relaxed read of the cell's seq. */
+#ifdef SHMPRIM_MUTANT_R11
+#define RING_SEQ_REFETCH 1
+#else
+#define RING_SEQ_REFETCH 0
+#endif
+
 /* ---- slab ---- */
 /* S1: free-list head CAS ignores the tag (ABA). */
 #ifdef SHMPRIM_MUTANT_S1
@@ -132,6 +148,35 @@
 #define SLAB_CACHE_RETURN_UNCLAIMED 1
 #else
 #define SLAB_CACHE_RETURN_UNCLAIMED 0
+#endif
+/* S11: try_alloc's pop loop without its retry bound (a peer moving the head
+ * for ever hangs the call). S12: the same for a free's push loop. */
+#ifdef SHMPRIM_MUTANT_S11
+#define SLAB_POP_BOUNDED 0
+#else
+#define SLAB_POP_BOUNDED 1
+#endif
+#ifdef SHMPRIM_MUTANT_S12
+#define SLAB_PUSH_BOUNDED 0
+#else
+#define SLAB_PUSH_BOUNDED 1
+#endif
+
+/* ---- blocking layer (src/wait.c) ---- */
+/* W1: notify_consumer wakes without first storing head, which the producer
+ * stores only every few pushes: a consumer that read head before the push
+ * and is about to sleep on it finds it unchanged and sleeps through the wake. */
+#ifdef SHMPRIM_MUTANT_W1
+#define WAIT_STORE_HEAD_BEFORE_WAKE 0
+#else
+#define WAIT_STORE_HEAD_BEFORE_WAKE 1
+#endif
+/* W2: the slab's notify wakes without bumping free_wake first: an allocator
+ * about to sleep on it sleeps through the wake. */
+#ifdef SHMPRIM_MUTANT_W2
+#define WAIT_BUMP_FREE_WAKE 0
+#else
+#define WAIT_BUMP_FREE_WAKE 1
 #endif
 
 #endif

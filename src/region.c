@@ -3,6 +3,7 @@
 #include <shmprim/layout.h>
 #include <shmprim/region.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,32 @@ shmprim_region shmprim_region_from_raw(void *base, size_t len)
 	r.base = base;
 	r.len = len;
 	return r;
+}
+
+shmprim_status shmprim_region_check_extents(shmprim_region region, const shmprim_extent *extents, size_t count)
+{
+	size_t i, j;
+
+	if (!region.base || (!extents && count != 0))
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	for (i = 0; i < count; i++) {
+		const shmprim_extent *e = &extents[i];
+
+		if (((uintptr_t)region.base + e->offset) % SHMPRIM_ALIGN != 0)
+			return SHMPRIM_ERR_MISALIGNED;
+		/* compared, never added: no overflow */
+		if (e->len == 0 || e->offset > region.len || region.len - e->offset < e->len)
+			return SHMPRIM_ERR_REGION_TOO_SMALL;
+	}
+	for (i = 0; i < count; i++)
+		for (j = i + 1; j < count; j++) {
+			const shmprim_extent *a = &extents[i], *b = &extents[j];
+
+			/* both lie in the region, so offset + len cannot wrap */
+			if (a->offset < b->offset + b->len && b->offset < a->offset + a->len)
+				return SHMPRIM_ERR_OVERLAP;
+		}
+	return SHMPRIM_OK;
 }
 
 shmprim_status shmprim_heap_region_new_zeroed(shmprim_heap_region *out, size_t len)

@@ -94,6 +94,13 @@ void (*volatile shmprim_window_hook)(int window);
 #define HEAD_INDEX(w) ((uint32_t)(w))
 #define HEAD_TAG(w) ((uint32_t)((w) >> 32))
 #define HEAD(tag, index) (((uint64_t)(tag) << 32) | (uint32_t)(index))
+/* Generation lifetime (slab.h): a slot whose generation has reached
+ * SHMPRIM_SLAB_GEN_LAST is retired at its next allocation instead of being
+ * handed out again, so a generation never repeats and no stale handle can
+ * match. Retired: ALLOCATED, owner 0 (no reclaim takes it), generation
+ * SHMPRIM_SLAB_GEN_RETIRED, which no handle ever carries. */
+#define RETIRED_WORD WORD(SHMPRIM_SLAB_GEN_RETIRED, SHMPRIM_SLOT_ALLOCATED, 0)
+#define GEN_RETIRES(gen) ((gen) >= SHMPRIM_SLAB_GEN_LAST)
 
 /* FREE with any owner/FREEING bits; ALLOCATED or IN_FLIGHT without FREEING. */
 static int word_valid(uint64_t w)
@@ -243,8 +250,27 @@ static shmprim_status validate_header(const shmprim_slab_header *local)
 	return SHMPRIM_OK;
 }
 
-shmprim_status shmprim_slab_raw_attach(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
-                                       void *data, size_t data_len)
+/* An expectation some valid slab can meet. */
+static shmprim_status check_expect(const shmprim_slab_expect *expect)
+{
+	if (!slot_size_ok(expect->slot_size))
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	if (expect->min_slot_count != 0 && expect->max_slot_count != 0 &&
+	    expect->min_slot_count > expect->max_slot_count)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	return SHMPRIM_OK;
+}
+
+static int geometry_expected(const shmprim_slab_header *local, const shmprim_slab_expect *expect)
+{
+	return local->slot_size == expect->slot_size &&
+	       (expect->min_slot_count == 0 || local->slot_count >= expect->min_slot_count) &&
+	       (expect->max_slot_count == 0 || local->slot_count <= expect->max_slot_count);
+}
+
+/* expect may be NULL (the plain attach); too_big as in src/spsc.c. */
+static shmprim_status attach_checked(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len, void *data,
+                                     size_t data_len, const shmprim_slab_expect *expect, shmprim_status too_big)
 {
 	shmprim_slab_header *h = (shmprim_slab_header *)header;
 	shmprim_slab_header local;
@@ -262,13 +288,34 @@ shmprim_status shmprim_slab_raw_attach(shmprim_slab_raw *slab, void *header, voi
 	st = validate_header(&local);
 	if (st != SHMPRIM_OK)
 		return st;
+	if (expect && !geometry_expected(&local, expect))
+		return SHMPRIM_ERR_UNEXPECTED_GEOMETRY;
 	if (local.meta_bytes > (uint64_t)meta_len || local.data_bytes > (uint64_t)data_len)
-		return SHMPRIM_ERR_REGION_TOO_SMALL;
+		return too_big;
 	head = sp_load_acquire_u64(&h->free_head);
 	if (HEAD_INDEX(head) != SHMPRIM_SLAB_END && HEAD_INDEX(head) >= local.slot_count)
 		return SHMPRIM_ERR_CORRUPT;
 	fill_handle(slab, header, meta, data, local.slot_count, local.slot_size);
 	return SHMPRIM_OK;
+}
+
+shmprim_status shmprim_slab_raw_attach(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
+                                       void *data, size_t data_len)
+{
+	return attach_checked(slab, header, meta, meta_len, data, data_len, NULL, SHMPRIM_ERR_REGION_TOO_SMALL);
+}
+
+shmprim_status shmprim_slab_raw_attach_expect(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
+                                              void *data, size_t data_len, const shmprim_slab_expect *expect)
+{
+	shmprim_status st;
+
+	if (!expect)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = check_expect(expect);
+	if (st != SHMPRIM_OK)
+		return st;
+	return attach_checked(slab, header, meta, meta_len, data, data_len, expect, SHMPRIM_ERR_REGION_TOO_SMALL);
 }
 
 static inline uint32_t load_link(shmprim_slab_meta *m)
@@ -302,6 +349,11 @@ static int cache_take(shmprim_slab_raw *slab, shmprim_slot_handle *out)
 		uint64_t to = WORD(c.generation + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED, slab->owner_id);
 
 		SHMPRIM_LOOP_TICK();
+		if (GEN_RETIRES(c.generation)) {
+			/* its last generation has been handed out: retire, try the next */
+			sp_cas_u64(word, &w, RETIRED_WORD, SLAB_STATE_ORDER, SP_RELAXED);
+			continue;
+		}
 		if (SLAB_CACHE_TAKE_BY_STORE) {
 			if (SLAB_STATE_LOAD(word) != w)
 				continue;
@@ -332,7 +384,7 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		uint32_t next, mark;
 
 		SHMPRIM_LOOP_TICK();
-		if (tries == SLAB_RETRY_LIMIT)
+		if (SLAB_POP_BOUNDED && tries == SLAB_RETRY_LIMIT)
 			return SHMPRIM_ALLOC_CONTENDED;
 		index = HEAD_INDEX(old);
 		if (index == SHMPRIM_SLAB_END)
@@ -354,6 +406,7 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		/* Only a reclaim writes the mark: a new one before it takes a slot
 		 * that was popped but never allocated. */
 		mark = sp_load_relaxed_u32(&m->reclaim_mark);
+		SHMPRIM_WINDOW(SHMPRIM_WINDOW_POP_TRY);
 		if (!sp_cas_weak_u64(free_head, &old, HEAD(SLAB_NEXT_TAG(HEAD_TAG(old)), next), SLAB_POP_ORDER,
 		                     SLAB_POP_ORDER))                               /* A2 */
 			continue;
@@ -363,17 +416,24 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		SHMPRIM_WINDOW(SHMPRIM_WINDOW_POPPED);
 		w = SLAB_STATE_LOAD(&m->state_gen);
 		for (k = 0; k < SLAB_A3_TRIES; k++) {
+			int retire;
+
 			/* Read after the state (acquire), which a reclaim changes only
 			 * after writing its mark: a changed mark means it took the slot. */
 			if (sp_load_relaxed_u32(&m->reclaim_mark) != mark)
 				break;
 			if (KIND_OF(w) != SHMPRIM_SLOT_FREE)
 				return SHMPRIM_ALLOC_CORRUPT;
-			/* Owner and state in one step (A3); a failure reloads w, with
-			 * acquire so that the mark read above sees a reclaim's. */
+			/* Owner and state in one step (A3), or the slot retired if its
+			 * last generation is spent; a failure reloads w, with acquire so
+			 * that the mark read above sees a reclaim's. */
+			retire = GEN_RETIRES(GEN_OF(w));
 			if (sp_cas_u64(&m->state_gen, &w,
-			               WORD(GEN_OF(w) + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED, slab->owner_id),
+			               retire ? RETIRED_WORD
+			                      : WORD(GEN_OF(w) + SLAB_GEN_STEP, SHMPRIM_SLOT_ALLOCATED, slab->owner_id),
 			               SLAB_STATE_ORDER, SLAB_STATE_ORDER == SP_RELAXED ? SP_RELAXED : SP_ACQUIRE)) {
+				if (retire)
+					break; /* off the list for good: pop the next */
 				out->index = index;
 				out->generation = GEN_OF(w) + SLAB_GEN_STEP;
 				return SHMPRIM_ALLOC_OK;
@@ -381,20 +441,24 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		}
 		if (k == SLAB_A3_TRIES)
 			return SHMPRIM_ALLOC_CORRUPT; /* a peer keeps rewriting a slot only we may touch */
-		old = SLAB_POP_LOAD(free_head);                             /* a reclaim took it: start over */
+		old = SLAB_POP_LOAD(free_head);          /* a reclaim took it, or it retired: start over */
 	}
 }
 
-static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index)
+/* budget: CAS attempts left to this call for all its pushes together (a free
+ * with a full cache, a flush: up to SHMPRIM_SLAB_CACHE_MAX + 1 pushes), so
+ * the call's bound does not grow with the cache (slab.h, "Bounds"). */
+static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index, uint32_t *budget)
 {
 	uint64_t *free_head = &slab->header->free_head;
 	uint64_t old = sp_load_relaxed_u64(free_head);
-	uint32_t tries;
 
-	for (tries = 0; tries < SLAB_RETRY_LIMIT; tries++) {
+	while (*budget != 0 || !SLAB_PUSH_BOUNDED) {
 		uint32_t tag = SLAB_NEXT_TAG(HEAD_TAG(old));
 
+		*budget -= *budget != 0;
 		SHMPRIM_LOOP_TICK();
+		SHMPRIM_WINDOW(SHMPRIM_WINDOW_PUSH_TRY);
 		store_link(&slab->meta[index], HEAD_INDEX(old));
 		sp_store_relaxed_u32(&slab->meta[index].free_tag, tag);
 		if (sp_cas_weak_u64(free_head, &old, HEAD(tag, index), SLAB_PUSH_ORDER, SP_RELAXED)) /* F2 */
@@ -417,7 +481,7 @@ static shmprim_status report(shmprim_slot_error *err, shmprim_status code, uint3
  * to ALLOCATED/IN_FLIGHT keeping the recorded owner, or (freeing) to
  * FREE|FREEING with the caller as owner, in the same CAS. */
 static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t from, uint32_t to,
-                                 int freeing, shmprim_slot_error *err)
+                                 int freeing, shmprim_slot_error *err, uint64_t *was)
 {
 	uint64_t *word;
 	uint64_t w;
@@ -431,11 +495,13 @@ static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, 
 		uint64_t next;
 
 		SHMPRIM_LOOP_TICK();
-		if (GEN_OF(w) != h.generation)
+		if (GEN_OF(w) != h.generation || h.generation > SHMPRIM_SLAB_GEN_LAST)
 			return report(err, SHMPRIM_ERR_GENERATION_MISMATCH, h.generation, GEN_OF(w));
 		if (!word_valid(w) || KIND_OF(w) != from)
 			return report(err, SHMPRIM_ERR_INVALID_STATE, from, reported_state(w));
 		next = freeing ? FREEING_WORD(h.generation, slab->owner_id) : WORD(h.generation, to, OWNER_OF(w));
+		if (was)
+			*was = w;
 		if (SLAB_STATE_CHECK_THEN_STORE) {
 			sp_store_release_u64(word, next);
 			return report(err, SHMPRIM_OK, 0, 0);
@@ -452,15 +518,15 @@ static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, 
 shmprim_status shmprim_slab_raw_mark_in_flight(shmprim_slab_raw *slab, shmprim_slot_handle h,
                                                shmprim_slot_error *err)
 {
-	return transition(slab, h, SHMPRIM_SLOT_ALLOCATED, SHMPRIM_SLOT_IN_FLIGHT, 0, err);
+	return transition(slab, h, SHMPRIM_SLOT_ALLOCATED, SHMPRIM_SLOT_IN_FLIGHT, 0, err, NULL);
 }
 
 /* Pushes a slot this handle is freeing (FREE|FREEING|me, generation gen) and
  * finishes the free. On CONTENDED the slot stays FREE|FREEING off the list: a
  * reclaim of this owner finishes the free. */
-static shmprim_status push_and_finish(shmprim_slab_raw *slab, uint32_t index, uint32_t gen)
+static shmprim_status push_and_finish(shmprim_slab_raw *slab, uint32_t index, uint32_t gen, uint32_t *budget)
 {
-	shmprim_status st = push_free(slab, index);
+	shmprim_status st = push_free(slab, index, budget);
 	uint64_t freeing;
 
 	if (st == SHMPRIM_OK) {
@@ -478,7 +544,7 @@ static shmprim_status push_and_finish(shmprim_slab_raw *slab, uint32_t index, ui
 /* C2 (see the top of this file), then push and finish. A failed C2 means the
  * slot is no longer ours to give back: the entry is dropped (OK). On
  * CONTENDED the slot stays claimed and cached, *c naming its new generation. */
-static shmprim_status cache_return(shmprim_slab_raw *slab, shmprim_slot_handle *c)
+static shmprim_status cache_return(shmprim_slab_raw *slab, shmprim_slot_handle *c, uint32_t *budget)
 {
 	uint64_t *word = &slab->meta[c->index].state_gen;
 	uint64_t w = FREEING_WORD(c->generation, slab->owner_id);
@@ -494,12 +560,12 @@ static shmprim_status cache_return(shmprim_slab_raw *slab, shmprim_slot_handle *
 	slab->cache_returned++;
 	c->generation = gen;
 	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
-	return push_and_finish(slab, c->index, gen);
+	return push_and_finish(slab, c->index, gen, budget);
 }
 
 /* Gives the oldest n cached slots back; stops at the first failure, keeping
  * that slot and the rest cached, in order. */
-static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n)
+static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n, uint32_t *budget)
 {
 	shmprim_status st = SHMPRIM_OK;
 	uint32_t i, kept = 0;
@@ -508,7 +574,7 @@ static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n)
 		shmprim_slot_handle c = slab->cache[i];
 
 		if (i < n && st == SHMPRIM_OK) {
-			st = cache_return(slab, &c);
+			st = cache_return(slab, &c, budget);
 			if (st == SHMPRIM_OK)
 				continue;
 		}
@@ -521,27 +587,48 @@ static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n)
 /* Keeps a slot just moved to FREE|FREEING|me; a full cache first gives back
  * its older half. 0 if there is still no room (the give-back hit the retry
  * bound): the caller then pushes the slot itself. */
-static int cache_put(shmprim_slab_raw *slab, shmprim_slot_handle h)
+static int cache_put(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t *budget)
 {
 	if (slab->cache_len >= slab->cache_size)
-		(void)cache_give_back(slab, slab->cache_len - slab->cache_size / 2);
+		(void)cache_give_back(slab, slab->cache_len - slab->cache_size / 2, budget);
 	if (slab->cache_len >= slab->cache_size)
 		return 0;
 	slab->cache[slab->cache_len++] = h;
 	return 1;
 }
 
+/* A free whose push hit the retry bound: the slot is FREE|FREEING|me, off the
+ * list, where a second free would find it FREE (INVALID_STATE) and only a
+ * reclaim of this (live) owner could take it. Put the word back as it was
+ * before the free, so that CONTENDED means what it says (no effect, retry
+ * with the same handle). Nobody else may change the word meanwhile except
+ * a reclaim of this owner, which finishes the free itself: if the CAS
+ * loses to it, the free is done. */
+static shmprim_status undo_free(shmprim_slab_raw *slab, shmprim_slot_handle h, uint64_t was)
+{
+	uint64_t freeing = FREEING_WORD(h.generation, slab->owner_id);
+
+	if (sp_cas_u64(&slab->meta[h.index].state_gen, &freeing, was, SLAB_STATE_ORDER, SP_RELAXED))
+		return SHMPRIM_ERR_CONTENDED;
+	return SHMPRIM_OK;
+}
+
 static shmprim_status release_slot(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t from,
                                    shmprim_slot_error *err)
 {
-	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err);
+	uint64_t was = 0;
+	uint32_t budget = SLAB_RETRY_LIMIT;
+	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err, &was);
 
 	if (st != SHMPRIM_OK)
 		return st;
 	SHMPRIM_WINDOW(SHMPRIM_WINDOW_FREED);
-	if (slab->cache_size != 0 && cache_put(slab, h))
+	if (slab->cache_size != 0 && cache_put(slab, h, &budget))
 		return report(err, SHMPRIM_OK, 0, 0);
-	return report(err, push_and_finish(slab, h.index, h.generation), 0, 0);
+	st = push_and_finish(slab, h.index, h.generation, &budget);
+	if (st == SHMPRIM_ERR_CONTENDED)
+		st = undo_free(slab, h, was);
+	return report(err, st, 0, 0);
 }
 
 shmprim_status shmprim_slab_raw_free(shmprim_slab_raw *slab, shmprim_slot_handle h, shmprim_slot_error *err)
@@ -562,7 +649,8 @@ void *shmprim_slab_raw_slot_data(shmprim_slab_raw *slab, shmprim_slot_handle h)
 	if (h.index >= slab->slot_count)
 		return NULL;
 	w = sp_load_acquire_u64(&slab->meta[h.index].state_gen);
-	if (GEN_OF(w) != h.generation || !word_valid(w) || KIND_OF(w) == SHMPRIM_SLOT_FREE)
+	if (GEN_OF(w) != h.generation || h.generation > SHMPRIM_SLAB_GEN_LAST || !word_valid(w) ||
+	    KIND_OF(w) == SHMPRIM_SLOT_FREE)
 		return NULL;
 	return slab->data + (size_t)h.index * slab->data_stride;
 }
@@ -588,7 +676,8 @@ shmprim_status shmprim_slab_raw_set_owner(shmprim_slab_raw *slab, uint32_t owner
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
 	if (slab->cache_len != 0) {
 		/* cached slots carry the old id: give them back under it */
-		shmprim_status st = cache_give_back(slab, slab->cache_len);
+		uint32_t budget = SLAB_RETRY_LIMIT;
+		shmprim_status st = cache_give_back(slab, slab->cache_len, &budget);
 
 		if (st != SHMPRIM_OK)
 			return st;
@@ -604,7 +693,8 @@ shmprim_status shmprim_slab_raw_set_cache(shmprim_slab_raw *slab, uint32_t n)
 	if (n > SHMPRIM_SLAB_CACHE_MAX)
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
 	if (slab->cache_len > n) {
-		shmprim_status st = cache_give_back(slab, slab->cache_len - n);
+		uint32_t budget = SLAB_RETRY_LIMIT;
+		shmprim_status st = cache_give_back(slab, slab->cache_len - n, &budget);
 
 		if (st != SHMPRIM_OK)
 			return st;
@@ -615,9 +705,11 @@ shmprim_status shmprim_slab_raw_set_cache(shmprim_slab_raw *slab, uint32_t n)
 
 shmprim_status shmprim_slab_raw_flush_cache(shmprim_slab_raw *slab)
 {
+	uint32_t budget = SLAB_RETRY_LIMIT;
+
 	if (!slab)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
-	return cache_give_back(slab, slab->cache_len);
+	return cache_give_back(slab, slab->cache_len, &budget);
 }
 
 shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handle h, shmprim_slot_error *err)
@@ -632,7 +724,7 @@ shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handl
 	w = SLAB_STATE_LOAD(word);
 	for (tries = 0; tries < SLAB_RETRY_LIMIT; tries++) {
 		SHMPRIM_LOOP_TICK();
-		if (GEN_OF(w) != h.generation)
+		if (GEN_OF(w) != h.generation || h.generation > SHMPRIM_SLAB_GEN_LAST)
 			return report(err, SHMPRIM_ERR_GENERATION_MISMATCH, h.generation, GEN_OF(w));
 		if (!word_valid(w) || KIND_OF(w) != SHMPRIM_SLOT_IN_FLIGHT)
 			return report(err, SHMPRIM_ERR_INVALID_STATE, SHMPRIM_SLOT_IN_FLIGHT, reported_state(w));
@@ -787,7 +879,8 @@ shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead, u
 			/* A popper between A2 and A3 may hold this slot: the new mark,
 			 * before the CAS (release), tells it the slot is gone. */
 			sp_store_relaxed_u32(&m->reclaim_mark, mark);
-			to = WORD(GEN_OF(w) + 1u, SHMPRIM_SLOT_FREE, 0);
+			/* A slot whose generations are spent is retired, not listed. */
+			to = GEN_RETIRES(GEN_OF(w)) ? RETIRED_WORD : WORD(GEN_OF(w) + 1u, SHMPRIM_SLOT_FREE, 0);
 		} else {
 			if (OWNER_OF(w) != dead)
 				continue;
@@ -797,7 +890,7 @@ shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead, u
 			to = WORD(GEN_OF(w), SHMPRIM_SLOT_FREE, 0);
 		}
 		/* Lost the CAS: a live process moved the slot on; it is not orphaned. */
-		if (!sp_cas_u64(&m->state_gen, &w, to, SP_ACQ_REL, SP_RELAXED))
+		if (!sp_cas_u64(&m->state_gen, &w, to, SP_ACQ_REL, SP_RELAXED) || to == RETIRED_WORD)
 			continue;
 		chain_append(slab, &first, &last, i);
 		(*kind)++;
@@ -899,7 +992,10 @@ shmprim_status shmprim_slab_init(shmprim_slab *slab, shmprim_region region, size
 	return st;
 }
 
-shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, size_t offset)
+/* The region forms' attach: the slab must lie within extent bytes from
+ * offset; expect may be NULL. */
+static shmprim_status attach_in_region(shmprim_slab *slab, shmprim_region region, size_t offset, size_t extent,
+                                       const shmprim_slab_expect *expect, shmprim_status too_big)
 {
 	unsigned char *at;
 	shmprim_status st;
@@ -907,12 +1003,10 @@ shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, si
 	uint32_t count;
 	size_t meta;
 
-	if (!slab)
-		return SHMPRIM_ERR_NULL_ARGUMENT;
-	st = shmprim_place(region, offset, SHMPRIM_SLAB_HEADER_SIZE, &at);
+	st = shmprim_place(region, offset, extent, &at);
 	if (st != SHMPRIM_OK)
 		return st;
-	room = region.len - offset - SHMPRIM_SLAB_HEADER_SIZE;
+	room = extent - SHMPRIM_SLAB_HEADER_SIZE;
 	/* Where data starts depends on slot_count: read it once, and let the raw
 	 * attach re-validate everything against its own single read. Hostile
 	 * values only shift the split of `room`, which raw attach bounds. */
@@ -920,8 +1014,8 @@ shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, si
 	meta = shmprim_slab_meta_size(count);
 	if (!meta || meta > room)
 		meta = room < SHMPRIM_ALIGN ? 0 : room - room % SHMPRIM_ALIGN;
-	st = shmprim_slab_raw_attach(&slab->raw, at, at + SHMPRIM_SLAB_HEADER_SIZE, meta,
-	                             at + SHMPRIM_SLAB_HEADER_SIZE + meta, room - meta);
+	st = attach_checked(&slab->raw, at, at + SHMPRIM_SLAB_HEADER_SIZE, meta, at + SHMPRIM_SLAB_HEADER_SIZE + meta,
+	                    room - meta, expect, too_big);
 	if (st == SHMPRIM_OK && slab->raw.slot_count != count)
 		st = SHMPRIM_ERR_CORRUPT; /* the header changed between the two reads */
 	if (st == SHMPRIM_OK) {
@@ -929,6 +1023,34 @@ shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, si
 		slab->offset = offset;
 	}
 	return st;
+}
+
+shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, size_t offset)
+{
+	unsigned char *at;
+	shmprim_status st;
+
+	if (!slab)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = shmprim_place(region, offset, SHMPRIM_SLAB_HEADER_SIZE, &at);
+	if (st != SHMPRIM_OK)
+		return st;
+	return attach_in_region(slab, region, offset, region.len - offset, NULL, SHMPRIM_ERR_REGION_TOO_SMALL);
+}
+
+shmprim_status shmprim_slab_attach_expect(shmprim_slab *slab, shmprim_region region, size_t offset, size_t extent,
+                                          const shmprim_slab_expect *expect)
+{
+	shmprim_status st;
+
+	if (!slab || !expect)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = check_expect(expect);
+	if (st != SHMPRIM_OK)
+		return st;
+	if (extent < SHMPRIM_SLAB_HEADER_SIZE)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	return attach_in_region(slab, region, offset, extent, expect, SHMPRIM_ERR_OVERLAP);
 }
 
 shmprim_alloc_result shmprim_slab_try_alloc(shmprim_slab *slab, shmprim_slot_handle *out)

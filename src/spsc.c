@@ -239,7 +239,28 @@ static shmprim_status validate_header(const shmprim_spsc_header *local)
 	return SHMPRIM_OK;
 }
 
-shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, void *slots, size_t slots_len)
+/* An expectation some valid ring can meet. */
+static shmprim_status check_expect(const shmprim_spsc_expect *expect)
+{
+	if (!entry_size_ok(expect->entry_size))
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	if (expect->min_capacity != 0 && expect->max_capacity != 0 && expect->min_capacity > expect->max_capacity)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	return SHMPRIM_OK;
+}
+
+/* The validated header's geometry against what the attacher expects. */
+static int geometry_expected(const shmprim_spsc_header *local, const shmprim_spsc_expect *expect)
+{
+	return local->entry_size == expect->entry_size &&
+	       (expect->min_capacity == 0 || local->capacity >= expect->min_capacity) &&
+	       (expect->max_capacity == 0 || local->capacity <= expect->max_capacity);
+}
+
+/* expect may be NULL (the plain attach). too_big: the status for slots that
+ * do not fit in slots_len (the region form with an extent says OVERLAP). */
+static shmprim_status attach_checked(shmprim_spsc_raw *ring, void *header, void *slots, size_t slots_len,
+                                     const shmprim_spsc_expect *expect, shmprim_status too_big)
 {
 	shmprim_spsc_header *h = (shmprim_spsc_header *)header;
 	shmprim_spsc_header local;
@@ -257,8 +278,10 @@ shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, voi
 	st = validate_header(&local);
 	if (st != SHMPRIM_OK)
 		return st;
+	if (expect && !geometry_expected(&local, expect))
+		return SHMPRIM_ERR_UNEXPECTED_GEOMETRY;
 	if (local.slots_bytes > (uint64_t)slots_len)
-		return SHMPRIM_ERR_REGION_TOO_SMALL;
+		return too_big;
 	head = sp_load_acquire_u32(&h->head);
 	tail = sp_load_acquire_u32(&h->tail);
 	/* tail may be ahead of head: the consumer takes entries published
@@ -268,6 +291,24 @@ shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, voi
 		return SHMPRIM_ERR_CORRUPT;
 	fill_handle(ring, header, slots, local.capacity, local.entry_size);
 	return SHMPRIM_OK;
+}
+
+shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, void *slots, size_t slots_len)
+{
+	return attach_checked(ring, header, slots, slots_len, NULL, SHMPRIM_ERR_REGION_TOO_SMALL);
+}
+
+shmprim_status shmprim_spsc_raw_attach_expect(shmprim_spsc_raw *ring, void *header, void *slots, size_t slots_len,
+                                              const shmprim_spsc_expect *expect)
+{
+	shmprim_status st;
+
+	if (!expect)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = check_expect(expect);
+	if (st != SHMPRIM_OK)
+		return st;
+	return attach_checked(ring, header, slots, slots_len, expect, SHMPRIM_ERR_REGION_TOO_SMALL);
 }
 
 void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer *producer,
@@ -721,6 +762,32 @@ shmprim_status shmprim_spsc_attach(shmprim_spsc *ring, shmprim_region region, si
 		return st;
 	st = shmprim_spsc_raw_attach(&ring->raw, at, at + SHMPRIM_SPSC_HEADER_SIZE,
 	                             region.len - offset - SHMPRIM_SPSC_HEADER_SIZE);
+	if (st == SHMPRIM_OK) {
+		ring->region = region;
+		ring->offset = offset;
+	}
+	return st;
+}
+
+shmprim_status shmprim_spsc_attach_expect(shmprim_spsc *ring, shmprim_region region, size_t offset, size_t extent,
+                                          const shmprim_spsc_expect *expect)
+{
+	unsigned char *at;
+	shmprim_status st;
+
+	if (!ring || !expect)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = check_expect(expect);
+	if (st != SHMPRIM_OK)
+		return st;
+	if (extent < SHMPRIM_SPSC_HEADER_SIZE)
+		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	/* The whole extent must lie in the region; the ring must then end in it. */
+	st = shmprim_place(region, offset, extent, &at);
+	if (st != SHMPRIM_OK)
+		return st;
+	st = attach_checked(&ring->raw, at, at + SHMPRIM_SPSC_HEADER_SIZE, extent - SHMPRIM_SPSC_HEADER_SIZE, expect,
+	                    SHMPRIM_ERR_OVERLAP);
 	if (st == SHMPRIM_OK) {
 		ring->region = region;
 		ring->offset = offset;

@@ -189,13 +189,15 @@ static inline int sp_ring_consumer_refresh(shmprim_spsc_consumer *c, uint32_t po
 	uint32_t rem, seq;
 
 	if (sp_ring_head_confirmed(c, pos, head)) {
-		c->cached_head = head;
+		/* The value confirmed, never a second read of head: a newer head
+		 * would come without the acquire that publishes its entries. */
+		c->cached_head = RING_HEAD_REFETCH ? sp_load_relaxed_u32(c->head) : head;
 		return 1;
 	}
 	seq = RING_CONSUME_LOAD(sp_ring_cell_seq(&c->geo, pos, &rem));  /* C1 */
 	if (!sp_ring_seq_covers(seq, pos, RING_SEQ_LIMIT(c->geo.capacity, rem)))
 		return 0;
-	c->cached_head = seq;
+	c->cached_head = RING_SEQ_REFETCH ? sp_load_relaxed_u32(sp_ring_cell_seq(&c->geo, pos, &rem)) : seq;
 	return 1;
 }
 

@@ -29,6 +29,8 @@ const char *shmprim_status_str(shmprim_status status)
 	case SHMPRIM_ERR_TIMED_OUT: return "timed out";
 	case SHMPRIM_ERR_PEER_DEAD: return "the peer process has exited";
 	case SHMPRIM_ERR_INVALID_ARGUMENT: return "an argument is out of its documented range";
+	case SHMPRIM_ERR_UNEXPECTED_GEOMETRY: return "header is valid but its geometry (sizes, counts) is not the one expected";
+	case SHMPRIM_ERR_OVERLAP: return "the structure would run past its declared extent, over a neighbouring one";
 	case SHMPRIM_STATUS_COUNT_: break;
 	}
 	return "unknown shmprim status";

@@ -23,7 +23,10 @@ extern __thread unsigned long shmprim_loop_count;
 enum shmprim_window {
 	SHMPRIM_WINDOW_POPPED,        /* alloc: off the list, not yet allocated (A2..A3) */
 	SHMPRIM_WINDOW_FREED,         /* free: FREE|FREEING|owner, not pushed */
-	SHMPRIM_WINDOW_PUSHED         /* free: pushed, not yet finished (FREEING still set) */
+	SHMPRIM_WINDOW_PUSHED,        /* free: pushed, not yet finished (FREEING still set) */
+	SHMPRIM_WINDOW_PUSH_TRY,      /* a push, before each CAS on the free-list head (F2) */
+	SHMPRIM_WINDOW_POP_TRY,       /* try_alloc, before each CAS on the free-list head (A2) */
+	SHMPRIM_WINDOW_BEFORE_SLEEP   /* a wait: announced and re-checked, about to sleep on its word */
 };
 
 #ifdef SHMPRIM_TEST_HOOKS

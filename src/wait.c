@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "../backends/shmprim_atomic.h"
+#include "mutation.h"
+#include "test_hooks.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434 /* the same number on every architecture */
@@ -59,6 +61,8 @@ static int futex_wait(uint32_t *word, uint32_t expected, uint64_t ns)
 	return -1;
 }
 
+/* Wakes every waiter on word (wait.h: the slab's notify wakes all sleeping
+ * allocators; a ring side has at most one). */
 static void futex_wake(uint32_t *word)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -195,6 +199,10 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 		sp_spin_hint();
 		if (attempt(ctx, &st))
 			return st;
+		/* The timeout is for the whole call, spin included: check the clock
+		 * every CLOCK_EVERY tries, which bounds the overrun (wait.h). */
+		if ((i + 1) % SHMPRIM_WAIT_CLOCK_EVERY == 0 && now_ns() >= deadline)
+			return SHMPRIM_ERR_TIMED_OUT;
 	}
 	for (;;) {
 		uint32_t seen = sp_load_acquire_u32(s->word);
@@ -212,6 +220,7 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 			return SHMPRIM_ERR_TIMED_OUT;
 		}
 		slice = deadline - now < check ? deadline - now : check;
+		SHMPRIM_WINDOW(SHMPRIM_WINDOW_BEFORE_SLEEP);
 		r = futex_wait(s->word, seen, slice);
 		withdraw(s);
 		if (r != 0)
@@ -252,7 +261,7 @@ static void wake_if_sleeping(uint32_t *flag, uint32_t *word, const uint32_t *upd
 	/* Plain load first: no write (and no line transfer) while nobody sleeps. */
 	if (sp_load_relaxed_u32(flag) == 0)
 		return;
-	if (update)
+	if (update && WAIT_STORE_HEAD_BEFORE_WAKE)
 		sp_store_release_u32(word, *update);
 	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
 		futex_wake(word);
@@ -466,7 +475,10 @@ void shmprim_slab_raw_notify(shmprim_slab_raw *slab)
 
 	sp_fence(SP_SEQ_CST);
 	if (sp_load_relaxed_u32(&h->free_waiters) != 0) {
-		sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE);
+		/* Changed before the wake, so an allocator about to sleep on the
+		 * old value does not (the kernel compares it under its lock). */
+		if (WAIT_BUMP_FREE_WAKE)
+			sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE);
 		futex_wake(&h->free_wake);
 	}
 }

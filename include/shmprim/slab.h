@@ -55,9 +55,24 @@
  * the last one. An anonymous handle's (owner 0) cached slots can be recovered
  * only by its own flush: set an owner id wherever a process may die.
  *
- * Bounds: every call makes at most SHMPRIM_SLAB_RETRY_LIMIT attempts per
- * retry loop (then CONTENDED) and walks at most slot_count list links, so
- * a peer rewriting shared words can slow a call down but never hang it.
+ * Bounds: a peer rewriting shared words can slow a call down but never hang
+ * it. Each retry loop stops after SHMPRIM_SLAB_RETRY_LIMIT (R) attempts
+ * (CONTENDED); all the pushes one call makes (a free that gives back half a
+ * full cache, a flush of up to SHMPRIM_SLAB_CACHE_MAX slots) share one budget
+ * of R attempts; walks stop after slot_count (N) links. Per call, counting
+ * every retry-loop attempt and walk step (SHMPRIM_SLAB_BOUND_* below, which
+ * tests/ipc asserts under a scribbler with the cache on):
+ *   try_alloc                         CACHE_MAX + R + 1  (cache entries tried, pops)
+ *   free, free_allocated              2 R                (state CAS, pushes)
+ *   mark_in_flight, adopt             R
+ *   flush_cache, set_cache, set_owner R                  (pushes)
+ *   reclaim                           2 R + 2 N + 3      (detach, walk, scan, splice)
+ *   audit                             2 N + 1;  free_count_approx  N
+ *   slot_data, attach, init           no retry loop (init writes N links)
+ * A CONTENDED free or free_allocated has no effect: the slot is put back as
+ * it was (same state, owner and generation), and the same handle frees it
+ * on a retry. (A free that finds the cache full and cannot give its older
+ * half back keeps those slots cached, for flush_cache or reclaim(owner).)
  */
 #ifndef SHMPRIM_SLAB_H
 #define SHMPRIM_SLAB_H
@@ -102,10 +117,33 @@ typedef struct shmprim_slot_error {
 	uint32_t actual;
 } shmprim_slot_error;
 
+/* Generation lifetime. A slot hands out generations 1..SHMPRIM_SLAB_GEN_LAST,
+ * one per allocation (two when its handle's cache gives it back to the list),
+ * and is then retired: at the allocation that would go past GEN_LAST it is
+ * taken off the list for good (ALLOCATED, owner 0, generation GEN_RETIRED,
+ * which no handle carries) and the allocation takes the next slot. So a
+ * generation never repeats and a stale handle is never accepted, however
+ * long the slab lives; the price is that a slot retires after about 4.29e9
+ * allocations (GEN_LAST = 2^32 - 2^16 - 1; the 2^16 below the top leave room
+ * for the steps a cache give-back or a reclaim of a crashed allocation make
+ * between two allocations), i.e. after 4.3 s of 10^9 allocations/s on that
+ * one slot, 2.5 min at the 2.8e7/s one slot can do here. A slab whose
+ * slots have all retired answers WOULD_BLOCK; init starts it afresh.
+ * Retired slots count as allocated in audit (owner 0). */
+#define SHMPRIM_SLAB_GEN_LAST 0xFFFEFFFFu
+#define SHMPRIM_SLAB_GEN_RETIRED 0xFFFFFFFFu
+
 /* CAS retries per loop before a call gives up with CONTENDED. */
 #define SHMPRIM_SLAB_RETRY_LIMIT 100000u
 /* Most slots one handle's cache may keep (set_cache). */
 #define SHMPRIM_SLAB_CACHE_MAX 32u
+/* Most loop iterations one call makes (see "Bounds" at the top of this file). */
+#define SHMPRIM_SLAB_BOUND_TRY_ALLOC (SHMPRIM_SLAB_CACHE_MAX + SHMPRIM_SLAB_RETRY_LIMIT + 1ul)
+#define SHMPRIM_SLAB_BOUND_FREE (2ul * SHMPRIM_SLAB_RETRY_LIMIT)
+#define SHMPRIM_SLAB_BOUND_STATE_CHANGE ((unsigned long)SHMPRIM_SLAB_RETRY_LIMIT)
+#define SHMPRIM_SLAB_BOUND_CACHE ((unsigned long)SHMPRIM_SLAB_RETRY_LIMIT)
+#define SHMPRIM_SLAB_BOUND_RECLAIM(slot_count) (2ul * SHMPRIM_SLAB_RETRY_LIMIT + 2ul * (slot_count) + 3ul)
+#define SHMPRIM_SLAB_BOUND_AUDIT(slot_count) (2ul * (slot_count) + 1ul)
 
 typedef struct shmprim_slab_raw {
 	shmprim_slab_header *header;
@@ -166,6 +204,27 @@ SHMPRIM_API size_t shmprim_slab_required_size(uint32_t slot_count, uint32_t slot
 SHMPRIM_API shmprim_status shmprim_slab_raw_init(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
                                                  void *data, size_t data_len, uint32_t slot_count,
                                                  uint32_t slot_size);
+/* What an attacher expects of a slab someone else created (see
+ * shmprim_spsc_expect for why a valid checksum is not enough): slot_size must
+ * equal the header's (the bytes the caller reads and writes through
+ * slot_data; required), and slot_count lie in [min_slot_count,
+ * max_slot_count] (0: no bound on that side). */
+typedef struct shmprim_slab_expect {
+	uint32_t slot_size;
+	uint32_t min_slot_count;
+	uint32_t max_slot_count;
+} shmprim_slab_expect;
+
+/* The attach to use: validates the header, then refuses a geometry other than
+ * *expect (SHMPRIM_ERR_UNEXPECTED_GEOMETRY), then arrays that do not fit in
+ * meta_len / data_len (SHMPRIM_ERR_REGION_TOO_SMALL). INVALID_ARGUMENT for an
+ * expectation no slab can meet. */
+SHMPRIM_API shmprim_status shmprim_slab_raw_attach_expect(shmprim_slab_raw *slab, void *header, void *meta,
+                                                          size_t meta_len, void *data, size_t data_len,
+                                                          const shmprim_slab_expect *expect);
+/* Attach with no expectation: any valid slab that fits. The caller MUST then
+ * check slot_size (raw: slab->slot_size) against every access it makes through
+ * slot_data, which points at slot_size bytes only. Prefer the _expect form. */
 SHMPRIM_API shmprim_status shmprim_slab_raw_attach(shmprim_slab_raw *slab, void *header, void *meta,
                                                    size_t meta_len, void *data, size_t data_len);
 SHMPRIM_API shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_slot_handle *out);
@@ -214,6 +273,16 @@ SHMPRIM_API void shmprim_slab_raw_audit(shmprim_slab_raw *slab, shmprim_slab_aud
 /* ---- region form ---- */
 SHMPRIM_API shmprim_status shmprim_slab_init(shmprim_slab *slab, shmprim_region region, size_t offset,
                                              uint32_t slot_count, uint32_t slot_size);
+/* The attach to use in a shared region: as the raw _expect form, and the slab
+ * must end within `extent` bytes from offset (normally
+ * shmprim_slab_required_size of the geometry expected): SHMPRIM_ERR_OVERLAP
+ * otherwise. REGION_TOO_SMALL if extent runs past the region, INVALID_ARGUMENT
+ * for an extent smaller than a header. */
+SHMPRIM_API shmprim_status shmprim_slab_attach_expect(shmprim_slab *slab, shmprim_region region, size_t offset,
+                                                      size_t extent, const shmprim_slab_expect *expect);
+/* No expectation and no extent: the slab may claim everything to the region's
+ * end. The caller MUST check shmprim_slab_slot_size (and count) afterwards, and
+ * that the slab ends before any neighbour. Prefer the _expect form. */
 SHMPRIM_API shmprim_status shmprim_slab_attach(shmprim_slab *slab, shmprim_region region, size_t offset);
 SHMPRIM_API shmprim_alloc_result shmprim_slab_try_alloc(shmprim_slab *slab, shmprim_slot_handle *out);
 SHMPRIM_API shmprim_status shmprim_slab_mark_in_flight(shmprim_slab *slab, shmprim_slot_handle h);

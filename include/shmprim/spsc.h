@@ -117,11 +117,38 @@ SHMPRIM_API size_t shmprim_spsc_slots_size(uint32_t capacity, uint32_t entry_siz
 /* Header + slots, for the region form; 0 if capacity or entry_size is invalid. */
 SHMPRIM_API size_t shmprim_spsc_required_size(uint32_t capacity, uint32_t entry_size);
 
+/* What an attacher expects of a ring someone else created. A header can be
+ * valid, checksum included, and still describe another ring than the one this
+ * process was written for (another build, a restarted or hostile creator):
+ * the checksum only proves the header is self-consistent, since anyone can
+ * compute it. The _expect attach forms compare the geometry with this and
+ * refuse anything else with SHMPRIM_ERR_UNEXPECTED_GEOMETRY.
+ *   entry_size    must equal the header's: the size of the buffers the
+ *                 caller pushes from and pops into (required, 1..MAX_ENTRY_SIZE)
+ *   min_capacity, max_capacity   the header's capacity must lie between them
+ *                 (0: no bound on that side; for an exact capacity pass it twice) */
+typedef struct shmprim_spsc_expect {
+	uint32_t entry_size;
+	uint32_t min_capacity;
+	uint32_t max_capacity;
+} shmprim_spsc_expect;
+
 /* ---- raw form ---- */
 /* header: SHMPRIM_SPSC_HEADER_SIZE bytes, SHMPRIM_ALIGN-aligned.
  * slots: slots_len >= shmprim_spsc_slots_size(), SHMPRIM_SLOT_ALIGN-aligned. */
 SHMPRIM_API shmprim_status shmprim_spsc_raw_init(shmprim_spsc_raw *ring, void *header, void *slots,
                                                  size_t slots_len, uint32_t capacity, uint32_t entry_size);
+/* The attach to use: validates the header, then refuses a geometry other than
+ * *expect (SHMPRIM_ERR_UNEXPECTED_GEOMETRY), then one whose slots do not fit in
+ * slots_len (SHMPRIM_ERR_REGION_TOO_SMALL). INVALID_ARGUMENT for an expectation
+ * that no ring can meet (entry_size 0 or too large, min_capacity > max_capacity). */
+SHMPRIM_API shmprim_status shmprim_spsc_raw_attach_expect(shmprim_spsc_raw *ring, void *header, void *slots,
+                                                          size_t slots_len, const shmprim_spsc_expect *expect);
+/* Attach with no expectation: accepts any valid ring that fits in slots_len.
+ * The caller MUST then check shmprim_spsc_entry_size (raw: ring->geo.entry_size)
+ * against the size of every buffer it pushes from or pops into, and the
+ * capacity against what it planned for: push and pop copy entry_size bytes,
+ * whatever the caller's buffer holds. Prefer the _expect form. */
 SHMPRIM_API shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, void *slots,
                                                    size_t slots_len);
 SHMPRIM_API void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer *producer,
@@ -131,6 +158,19 @@ SHMPRIM_API shmprim_spsc_snapshot shmprim_spsc_raw_snapshot(const shmprim_spsc_r
 /* ---- region form ---- */
 SHMPRIM_API shmprim_status shmprim_spsc_init(shmprim_spsc *ring, shmprim_region region, size_t offset,
                                              uint32_t capacity, uint32_t entry_size);
+/* The attach to use in a region shared with other structures: as the raw
+ * _expect form, and the ring (header and slots) must end within `extent`
+ * bytes from offset, the bytes the caller's layout gives it (normally
+ * shmprim_spsc_required_size of the geometry it expects): a header claiming
+ * more is refused with SHMPRIM_ERR_OVERLAP instead of reaching over the next
+ * structure. REGION_TOO_SMALL if extent runs past the region, INVALID_ARGUMENT
+ * for an extent smaller than a header. */
+SHMPRIM_API shmprim_status shmprim_spsc_attach_expect(shmprim_spsc *ring, shmprim_region region, size_t offset,
+                                                      size_t extent, const shmprim_spsc_expect *expect);
+/* No expectation and no extent: the ring may claim everything from offset to
+ * the region's end. The caller MUST check entry size and capacity afterwards
+ * (see shmprim_spsc_raw_attach) and that the ring ends before any neighbour
+ * (offset + shmprim_spsc_required_size(capacity, entry_size)). Prefer the _expect form. */
 SHMPRIM_API shmprim_status shmprim_spsc_attach(shmprim_spsc *ring, shmprim_region region, size_t offset);
 SHMPRIM_API void shmprim_spsc_split(shmprim_spsc *ring, shmprim_spsc_producer *producer,
                                     shmprim_spsc_consumer *consumer);

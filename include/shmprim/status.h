@@ -40,6 +40,9 @@ typedef enum shmprim_status {
 	SHMPRIM_ERR_TIMED_OUT,          /* a blocking call's timeout expired; nothing was done */
 	SHMPRIM_ERR_PEER_DEAD,          /* the watched peer process has exited */
 	SHMPRIM_ERR_INVALID_ARGUMENT,   /* an argument is out of its documented range */
+	SHMPRIM_ERR_UNEXPECTED_GEOMETRY,/* a valid header whose geometry is not what the attacher expects */
+	SHMPRIM_ERR_OVERLAP,            /* the structure would run past the bytes declared for it, or
+	                                   declared extents overlap */
 	SHMPRIM_STATUS_COUNT_           /* not a status: number of codes */
 } shmprim_status;
 

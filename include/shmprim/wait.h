@@ -52,6 +52,11 @@ SHMPRIM_API void shmprim_peer_close(shmprim_peer *peer);
 
 #define SHMPRIM_WAIT_DEFAULT_SPIN 256u             /* tries before the first sleep */
 #define SHMPRIM_WAIT_DEFAULT_CHECK_NS 20000000ull  /* 20 ms between peer checks */
+/* While spinning, the clock is read every this many tries, so a wait returns
+ * TIMED_OUT at most this many tries (each a pause and one attempt) after its
+ * deadline, whatever the spin count: see "Timeouts" in docs/ipc.md for the
+ * overrun as measured. */
+#define SHMPRIM_WAIT_CLOCK_EVERY 64u
 
 typedef struct shmprim_wait_opts {
 	const shmprim_peer *peer; /* NULL: no liveness check */
@@ -59,7 +64,10 @@ typedef struct shmprim_wait_opts {
 	uint64_t check_ns;        /* longest sleep between checks of peer and state; 0: default */
 } shmprim_wait_opts;
 
-/* opts may be NULL: defaults, no peer. timeout_ns is for the whole call; 0 tries once. */
+/* opts may be NULL: defaults, no peer. timeout_ns is for the whole call, spin
+ * included; 0 tries once. A call returns TIMED_OUT no earlier than timeout_ns
+ * and no later than SHMPRIM_WAIT_CLOCK_EVERY tries, or one sleep's wake-up,
+ * after it (plus whatever the scheduler adds). */
 
 /* ---- ring ---- */
 SHMPRIM_API shmprim_status shmprim_spsc_push_wait(shmprim_spsc_producer *producer, const void *entry,
@@ -85,7 +93,10 @@ SHMPRIM_API int shmprim_spsc_consumer_pid(const shmprim_spsc_producer *producer)
 /* try_alloc until a slot is free. CONTENDED from try_alloc is retried within the timeout. */
 SHMPRIM_API shmprim_status shmprim_slab_raw_alloc_wait(shmprim_slab_raw *slab, shmprim_slot_handle *out,
                                                        uint64_t timeout_ns, const shmprim_wait_opts *opts);
-/* After frees (or a reclaim): wake one sleeping allocator per call if any may be asleep. */
+/* After frees (or a reclaim): if any allocator may be asleep, wake every
+ * sleeping allocator (all of them, not one: each retries try_alloc and those
+ * that find no slot sleep again, so no freed slot waits on a missed wake).
+ * The ring's notify_* wake the one other side. */
 SHMPRIM_API void shmprim_slab_raw_notify(shmprim_slab_raw *slab);
 SHMPRIM_API shmprim_status shmprim_slab_alloc_wait(shmprim_slab *slab, shmprim_slot_handle *out,
                                                    uint64_t timeout_ns, const shmprim_wait_opts *opts);

@@ -32,9 +32,9 @@
 #define CAP 64u
 #define SLOTS 32u
 #define SLOT_SIZE 64u
-/* Loop iterations one call may take: two retry loops of the slab plus two
- * walks over the slots, and a little. */
-#define LOOP_BOUND (2ul * SHMPRIM_SLAB_RETRY_LIMIT + 4ul * SLOTS + 16ul)
+/* Loop iterations one call may take: the largest per-call bound in slab.h
+ * (reclaim's). Each slab call is also held to its own bound there. */
+#define LOOP_BOUND SHMPRIM_SLAB_BOUND_RECLAIM(SLOTS)
 
 enum role { PRODUCER, CONSUMER, SLAB_USER, ROLES };
 static const char *role_name[ROLES] = { "producer", "consumer", "slab user" };
@@ -46,15 +46,20 @@ static volatile int stop_scribbling;
 static unsigned long worst_loops;
 static uint64_t calls, refusals;
 
-static void check_loops(unsigned long before, const char *call)
+static void check_bound(unsigned long before, const char *call, unsigned long bound)
 {
 	unsigned long used = shmprim_loop_count - before;
 
 	if (used > worst_loops)
 		worst_loops = used;
-	if (used > LOOP_BOUND)
-		IPC_FAIL("%s ran %lu loop iterations (bound %lu)", call, used, LOOP_BOUND);
+	if (used > bound)
+		IPC_FAIL("%s ran %lu loop iterations (bound %lu)", call, used, bound);
 	calls++;
+}
+
+static void check_loops(unsigned long before, const char *call)
+{
+	check_bound(before, call, LOOP_BOUND);
 }
 
 /* ---- the scribbler ---- */
@@ -117,7 +122,9 @@ static void *scribbler(void *arg)
 static void ring_attach(shmprim_spsc *ring, int *ok)
 {
 	unsigned long before = shmprim_loop_count;
-	shmprim_status st = shmprim_spsc_attach(ring, shmprim_shm_region(&shm), geo.ring_off);
+	const shmprim_spsc_expect expect = { sizeof(ipc_entry), CAP, CAP };
+	shmprim_status st = shmprim_spsc_attach_expect(ring, shmprim_shm_region(&shm), geo.ring_off,
+	                                               geo.slab_off - geo.ring_off, &expect);
 
 	check_loops(before, "spsc_attach");
 	*ok = st == SHMPRIM_OK;
@@ -198,7 +205,9 @@ static void victim_slab(ipc_rng *r)
 	shmprim_slot_handle held[8];
 	uint32_t n = 0;
 	unsigned long before = shmprim_loop_count;
-	shmprim_status st = shmprim_slab_attach(&slab, shmprim_shm_region(&shm), geo.slab_off);
+	const shmprim_slab_expect expect = { SLOT_SIZE, SLOTS, SLOTS };
+	shmprim_status st = shmprim_slab_attach_expect(&slab, shmprim_shm_region(&shm), geo.slab_off,
+	                                               shmprim_slab_required_size(SLOTS, SLOT_SIZE), &expect);
 
 	check_loops(before, "slab_attach");
 	if (st != SHMPRIM_OK) {
@@ -206,12 +215,18 @@ static void victim_slab(ipc_rng *r)
 		return;
 	}
 	shmprim_slab_set_owner(&slab, 7);
+	/* The cache on in most rounds (its paths make several pushes per call). */
+	if (ipc_below(r, 4) != 0)
+		shmprim_slab_set_cache(&slab, 1 + (uint32_t)ipc_below(r, SHMPRIM_SLAB_CACHE_MAX));
 	for (int i = 0; i < 200; i++) {
-		uint32_t op = (uint32_t)ipc_below(r, 16);
+		uint32_t op = (uint32_t)ipc_below(r, 18);
+		unsigned long bound = LOOP_BOUND;
 
 		before = shmprim_loop_count;
 		if (op < 6 && n < 8) {
 			shmprim_alloc_result a = shmprim_slab_try_alloc(&slab, &held[n]);
+
+			check_bound(before, "try_alloc", SHMPRIM_SLAB_BOUND_TRY_ALLOC);
 
 			if (a > SHMPRIM_ALLOC_CONTENDED)
 				IPC_FAIL("try_alloc returned %d", (int)a);
@@ -227,19 +242,25 @@ static void victim_slab(ipc_rng *r)
 			uint32_t k = (uint32_t)ipc_below(r, n);
 
 			st = op & 1 ? shmprim_slab_free_allocated(&slab, held[k]) : shmprim_slab_mark_in_flight(&slab, held[k]);
+			check_bound(before, op & 1 ? "free_allocated" : "mark_in_flight",
+			            op & 1 ? SHMPRIM_SLAB_BOUND_FREE : SHMPRIM_SLAB_BOUND_STATE_CHANGE);
 			if (!status_documented_for_slot_op(st))
 				IPC_FAIL("slot op returned %s", shmprim_status_str(st));
 			if (op & 1 || st != SHMPRIM_OK) {
+				before = shmprim_loop_count;
 				st = shmprim_slab_free(&slab, held[k]);
+				check_bound(before, "free", SHMPRIM_SLAB_BOUND_FREE);
 				if (!status_documented_for_slot_op(st))
 					IPC_FAIL("free returned %s", shmprim_status_str(st));
 				held[k] = held[--n];
 			}
+			before = shmprim_loop_count;
 		} else if (op == 12) {
 			shmprim_slot_handle h = { (uint32_t)nasty(r), (uint32_t)nasty(r) };
 
 			check_slot_pointer(&slab, shmprim_slab_slot_data(&slab, h));
 			st = shmprim_slab_adopt(&slab, h);
+			bound = SHMPRIM_SLAB_BOUND_STATE_CHANGE;
 			if (!status_documented_for_slot_op(st))
 				IPC_FAIL("adopt returned %s", shmprim_status_str(st));
 		} else if (op == 13) {
@@ -255,20 +276,33 @@ static void victim_slab(ipc_rng *r)
 			shmprim_slab_audit_report a;
 
 			shmprim_slab_audit(&slab, &a);
+			check_bound(before, "audit", SHMPRIM_SLAB_BOUND_AUDIT(SLOTS));
+			before = shmprim_loop_count;
 			if (a.on_free_list > SLOTS)
 				IPC_FAIL("audit walked %u links", a.on_free_list);
 			if (shmprim_slab_free_count_approx(&slab) > SLOTS)
 				IPC_FAIL("free_count_approx above the slot count%s", "");
+		} else if (op >= 16) {
+			/* the cache's own calls: each gives back up to CACHE_MAX slots */
+			uint32_t pick = (uint32_t)ipc_below(r, 3);
+
+			st = pick == 0 ? shmprim_slab_flush_cache(&slab)
+			   : pick == 1 ? shmprim_slab_set_cache(&slab, (uint32_t)ipc_below(r, SHMPRIM_SLAB_CACHE_MAX + 1))
+			               : shmprim_slab_set_owner(&slab, 7);
+			bound = SHMPRIM_SLAB_BOUND_CACHE;
+			if (st != SHMPRIM_OK && st != SHMPRIM_ERR_CONTENDED)
+				IPC_FAIL("cache call returned %s", shmprim_status_str(st));
 		} else {
 			shmprim_slot_handle h;
 
 			st = shmprim_slab_alloc_wait(&slab, &h, 0, NULL);
+			bound = SHMPRIM_SLAB_BOUND_TRY_ALLOC;
 			if (st != SHMPRIM_OK && st != SHMPRIM_ERR_TIMED_OUT && st != SHMPRIM_ERR_CORRUPT)
 				IPC_FAIL("alloc_wait returned %s", shmprim_status_str(st));
 			if (st == SHMPRIM_OK && n < 8)
 				held[n++] = h;
 		}
-		check_loops(before, "slab call");
+		check_bound(before, "slab call", bound);
 	}
 }
 

@@ -566,7 +566,8 @@ static void widen(int window)
 {
 	uint64_t r = ipc_rand(&hook_rng);
 
-	(void)window;
+	if (window > SHMPRIM_WINDOW_PUSHED)
+		return; /* the retry-loop windows are for the bound tests, not crash windows */
 	if (r % 8 == 0)
 		sched_yield();
 	else if (r % 8 == 1)
@@ -685,6 +686,155 @@ Test(reclaim, races_with_live_allocators, .timeout = 60)
 }
 
 /* ---- ring: the producer died between publishing a slot and head ---- */
+
+/* A peer that moves the free-list head before every CAS, as a hostile or
+ * extremely busy process could: each push (F2) or pop (A2) fails until the
+ * retry bound. */
+static shmprim_slab *churned;
+static unsigned long churns;
+
+static void churn_head(int window)
+{
+	if (window == SHMPRIM_WINDOW_PUSH_TRY || window == SHMPRIM_WINDOW_POP_TRY) {
+		/* A loop that has lost its bound (mutants S11, S12) fails here
+		 * instead of spinning until the test's timeout. */
+		cr_assert_lt(++churns, 4ul * SHMPRIM_SLAB_RETRY_LIMIT, "a free-list loop ran past its retry bound");
+		__atomic_fetch_add(&churned->raw.header->free_head, (uint64_t)1 << 32, __ATOMIC_RELAXED); /* tag + 1 */
+	}
+}
+
+/* Issue 12, item 5: a free whose push hits the retry bound used to leave the
+ * slot FREE|FREEING off the list, where the retried free said INVALID_STATE
+ * and reclaim(me) is refused: leaked until the owner died. Now CONTENDED puts
+ * the slot back as it was, and the same handle frees it once the peer stops. */
+Test(reclaim, a_free_at_the_retry_bound_leaves_the_slot_to_retry)
+{
+	shmprim_slab slab;
+	shmprim_heap_region heap = make(&slab, SLOTS);
+	shmprim_slot_handle a, b, held[3];
+	shmprim_slot_error err;
+	uint32_t k;
+
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &a), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &b), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(shmprim_slab_mark_in_flight(&slab, b), SHMPRIM_OK);
+	churned = &slab;
+	churns = 0;
+	shmprim_window_hook = churn_head;
+	shmprim_loop_count = 0;
+	cr_assert_eq(shmprim_slab_free_allocated_ex(&slab, a, &err), SHMPRIM_ERR_CONTENDED);
+	cr_assert_eq(shmprim_loop_count, 1 + SHMPRIM_SLAB_RETRY_LIMIT, "one state CAS, then the push's bound");
+	cr_assert_eq(shmprim_slab_free_ex(&slab, b, &err), SHMPRIM_ERR_CONTENDED);
+	shmprim_window_hook = NULL;
+	/* No effect: both slots exactly as before the calls, still their owner's. */
+	cr_assert_eq(meta(&slab, a.index)->state_gen, word(a.generation, SHMPRIM_SLOT_ALLOCATED, ME, 0));
+	cr_assert_eq(meta(&slab, b.index)->state_gen, word(b.generation, SHMPRIM_SLOT_IN_FLIGHT, ME, 0));
+	expect_whole(&slab, 1, 1);
+	/* And the retried calls succeed with the same handles. */
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, a), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_free(&slab, b), SHMPRIM_OK);
+	expect_whole(&slab, 0, 0);
+	/* The cache path: a full cache's give-back hits the bound; the slots it
+	 * could not give back stay cached, and the flush that follows returns them. */
+	cr_assert_eq(shmprim_slab_set_cache(&slab, 2), SHMPRIM_OK);
+	for (k = 0; k < 3; k++)
+		cr_assert_eq(shmprim_slab_try_alloc(&slab, &held[k]), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[0]), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[1]), SHMPRIM_OK); /* the cache is full */
+	churns = 0;
+	shmprim_window_hook = churn_head;
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[2]), SHMPRIM_ERR_CONTENDED);
+	shmprim_window_hook = NULL;
+	cr_assert_eq(meta(&slab, held[2].index)->state_gen, word(held[2].generation, SHMPRIM_SLOT_ALLOCATED, ME, 0));
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, held[2]), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_flush_cache(&slab), SHMPRIM_OK);
+	expect_whole(&slab, 0, 0);
+	shmprim_heap_region_free(&heap);
+}
+
+/* The pop side of the same peer: try_alloc gives up with CONTENDED after
+ * exactly the bound, taking nothing (a try_alloc without its bound spins
+ * for ever here: the mutant S11 in tests/model/mutants.c, caught by this). */
+Test(reclaim, try_alloc_stops_at_the_retry_bound)
+{
+	shmprim_slab slab;
+	shmprim_heap_region heap = make(&slab, SLOTS);
+	shmprim_slot_handle a;
+
+	churned = &slab;
+	churns = 0;
+	shmprim_window_hook = churn_head;
+	shmprim_loop_count = 0;
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &a), SHMPRIM_ALLOC_CONTENDED);
+	shmprim_window_hook = NULL;
+	cr_assert_eq(shmprim_loop_count, SHMPRIM_SLAB_RETRY_LIMIT + 1, "the bound, then the check that ends it");
+	expect_whole(&slab, 0, 0);
+	shmprim_heap_region_free(&heap);
+}
+
+/* A slower peer: every push's CAS fails but each R-th, so each push takes
+ * (nearly) the whole retry limit and still succeeds. */
+static unsigned long push_tries;
+
+static void churn_most_pushes(int window)
+{
+	if (window == SHMPRIM_WINDOW_PUSH_TRY && ++push_tries % SHMPRIM_SLAB_RETRY_LIMIT != 0)
+		__atomic_fetch_add(&churned->raw.header->free_head, (uint64_t)1 << 32, __ATOMIC_RELAXED);
+}
+
+/* Issue 12, item 4: the cache paths make several pushes per call (a free with
+ * a full cache gave back 16 slots, a flush up to 32), and each used to get the
+ * whole retry limit: ~17 R for a free where slab.h said 2 R. They now share
+ * one budget; every call stays within its SHMPRIM_SLAB_BOUND_*. */
+Test(reclaim, cache_paths_stay_within_their_loop_bounds, .timeout = 60)
+{
+	shmprim_slab slab;
+	shmprim_heap_region heap = make(&slab, 2 * SHMPRIM_SLAB_CACHE_MAX + 8);
+	shmprim_slot_handle held[SHMPRIM_SLAB_CACHE_MAX + 1];
+	shmprim_slab_audit_report a;
+	shmprim_status st;
+	uint32_t k;
+
+	cr_assert_eq(shmprim_slab_set_cache(&slab, SHMPRIM_SLAB_CACHE_MAX), SHMPRIM_OK);
+	for (k = 0; k <= SHMPRIM_SLAB_CACHE_MAX; k++)
+		cr_assert_eq(shmprim_slab_try_alloc(&slab, &held[k]), SHMPRIM_ALLOC_OK);
+	for (k = 0; k < SHMPRIM_SLAB_CACHE_MAX; k++)
+		cr_assert_eq(shmprim_slab_free_allocated(&slab, held[k]), SHMPRIM_OK);
+	churned = &slab;
+	push_tries = 0;
+	shmprim_window_hook = churn_most_pushes;
+	/* The cache is full: this free gives back its older half first. */
+	shmprim_loop_count = 0;
+	st = shmprim_slab_free_allocated(&slab, held[SHMPRIM_SLAB_CACHE_MAX]);
+	cr_assert_leq(shmprim_loop_count, SHMPRIM_SLAB_BOUND_FREE, "free with a full cache: %lu iterations (%s)",
+	              shmprim_loop_count, shmprim_status_str(st));
+	if (st == SHMPRIM_ERR_CONTENDED) /* no effect: retried with the same handle, the peer still slow */
+		cr_assert_eq(meta(&slab, held[SHMPRIM_SLAB_CACHE_MAX].index)->state_gen,
+		             word(held[SHMPRIM_SLAB_CACHE_MAX].generation, SHMPRIM_SLOT_ALLOCATED, ME, 0));
+	for (k = 0; k < 4 && st == SHMPRIM_ERR_CONTENDED; k++) {
+		shmprim_loop_count = 0;
+		st = shmprim_slab_free_allocated(&slab, held[SHMPRIM_SLAB_CACHE_MAX]);
+		cr_assert_leq(shmprim_loop_count, SHMPRIM_SLAB_BOUND_FREE);
+	}
+	cr_assert_eq(st, SHMPRIM_OK);
+	/* flush, set_cache and set_owner: up to 32 pushes each, one budget. */
+	for (k = 0; k < 3; k++) {
+		shmprim_loop_count = 0;
+		st = k == 0 ? shmprim_slab_set_cache(&slab, 1) : k == 1 ? shmprim_slab_set_owner(&slab, ME)
+		                                                        : shmprim_slab_flush_cache(&slab);
+		cr_assert_leq(shmprim_loop_count, SHMPRIM_SLAB_BOUND_CACHE, "cache call %u: %lu iterations (%s)", k,
+		              shmprim_loop_count, shmprim_status_str(st));
+		cr_assert(st == SHMPRIM_OK || st == SHMPRIM_ERR_CONTENDED, "%s", shmprim_status_str(st));
+	}
+	/* The peer stops: everything still cached goes back, nothing is lost. */
+	shmprim_window_hook = NULL;
+	cr_assert_eq(shmprim_slab_flush_cache(&slab), SHMPRIM_OK);
+	shmprim_slab_audit(&slab, &a);
+	cr_assert(a.list_ok);
+	cr_assert_eq(a.on_free_list, shmprim_slab_slot_count(&slab), "%u of %u slots back", a.on_free_list,
+	             shmprim_slab_slot_count(&slab));
+	shmprim_heap_region_free(&heap);
+}
 
 Test(reclaim, ring_resumes_when_the_consumer_ran_ahead_of_head)
 {

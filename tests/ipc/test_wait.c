@@ -2,9 +2,12 @@
 #include "ipc_common.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "../../src/test_hooks.h" /* built with SHMPRIM_TEST_HOOKS: the wait's sleep can be delayed */
 
 #define MS 1000000ull
 /* Slack for a loaded 2-core CI machine; the wake-latency tool measures the real figures. */
@@ -96,6 +99,54 @@ Test(wait, timeouts_are_honoured)
 	cr_assert(dt >= 50 * MS && dt < 50 * MS + SLACK, "alloc_wait returned after %" PRIu64 " ns", dt);
 	cr_assert_eq(f.slab.raw.header->free_waiters, 0, "the waiter count is withdrawn");
 	shmprim_shm_close(&f.shm);
+}
+
+/* A huge spin count must not stretch the timeout (issue 12, item 3): the
+ * spinning phase reads the clock every SHMPRIM_WAIT_CLOCK_EVERY tries. With
+ * spin 10^9 and 1 ms, each call used to return only after all 10^9 tries
+ * (seconds). Each side is timed several times; the worst overrun is printed
+ * (docs/ipc.md quotes it) and must stay below the slack for a loaded machine. */
+Test(wait, huge_spin_counts_keep_the_timeout, .timeout = 60)
+{
+	fixture full, empty;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_slot_handle h;
+	shmprim_wait_opts o = { NULL, 1000000000u, 0 };
+	ipc_entry e;
+	uint64_t t0, dt, worst[3] = { 0, 0, 0 };
+	int round, which;
+
+	setup_fixture(&full, 1, 1);  /* ring full (push_wait waits), slab empty (alloc_wait waits) */
+	setup_fixture(&empty, 1, 1); /* ring empty (pop_wait waits) */
+	shmprim_spsc_split(&full.ring, &p, NULL);
+	shmprim_spsc_split(&empty.ring, NULL, &c);
+	ipc_entry_make(&e, 0, 0);
+	cr_assert_eq(shmprim_spsc_push(&p, &e), SHMPRIM_PUSH_OK);
+	cr_assert_eq(shmprim_slab_try_alloc(&full.slab, &h), SHMPRIM_ALLOC_OK);
+	for (round = 0; round < 10; round++) {
+		for (which = 0; which < 3; which++) {
+			shmprim_status st;
+
+			t0 = ipc_now_ns();
+			if (which == 0)
+				st = shmprim_spsc_pop_wait(&c, &e, 1 * MS, &o);
+			else if (which == 1)
+				st = shmprim_spsc_push_wait(&p, &e, 1 * MS, &o);
+			else
+				st = shmprim_slab_alloc_wait(&full.slab, &h, 1 * MS, &o);
+			dt = ipc_now_ns() - t0;
+			cr_assert_eq(st, SHMPRIM_ERR_TIMED_OUT, "wait %d round %d: %s", which, round, shmprim_status_str(st));
+			cr_assert_geq(dt, 1 * MS, "wait %d returned after %" PRIu64 " ns", which, dt);
+			cr_assert_lt(dt, 1 * MS + SLACK, "wait %d with spin 10^9 returned after %" PRIu64 " ns", which, dt);
+			if (dt - 1 * MS > worst[which])
+				worst[which] = dt - 1 * MS;
+		}
+	}
+	fprintf(stderr, "worst overrun of a 1 ms timeout with spin 10^9: pop_wait %" PRIu64 " us, push_wait %" PRIu64
+	        " us, alloc_wait %" PRIu64 " us\n", worst[0] / 1000, worst[1] / 1000, worst[2] / 1000);
+	shmprim_shm_close(&full.shm);
+	shmprim_shm_close(&empty.shm);
 }
 
 /* A child pushes after a delay; the parent, asleep in pop_wait, is woken. */
@@ -350,6 +401,152 @@ Test(wait, allocator_is_woken_by_a_free_in_another_process)
 
 /* Ping-pong with no spinning, so every hand-over goes through the futex path:
  * a lost wake would cost a whole check period and blow the time budget. */
+/* wait.h: one notify wakes every sleeping allocator (futex wake-all). Two
+ * children sleep in alloc_wait with no timed re-check for 5 s; the parent
+ * frees two slots without notifying, then notifies once: both must wake. */
+Test(wait, one_notify_wakes_every_sleeping_allocator)
+{
+	fixture f;
+	shmprim_slot_handle h[2];
+	shmprim_wait_opts o = { NULL, 0, 5000 * MS };
+	pid_t pid[2];
+	uint64_t t0;
+	int k;
+
+	setup_fixture(&f, 1, 2);
+	for (k = 0; k < 2; k++)
+		cr_assert_eq(shmprim_slab_try_alloc(&f.slab, &h[k]), SHMPRIM_ALLOC_OK);
+	for (k = 0; k < 2; k++) {
+		pid[k] = fork();
+		cr_assert_geq(pid[k], 0);
+		if (pid[k] == 0) {
+			shmprim_slot_handle got;
+			uint64_t t = ipc_now_ns();
+			shmprim_status st = shmprim_slab_alloc_wait(&f.slab, &got, 10000 * MS, &o);
+
+			_exit(st != SHMPRIM_OK ? 2 : ipc_now_ns() - t > 3000 * MS ? 3 : 0);
+		}
+	}
+	t0 = ipc_now_ns();
+	while (__atomic_load_n(&f.slab.raw.header->free_waiters, __ATOMIC_ACQUIRE) != 2) {
+		cr_assert_lt(ipc_now_ns() - t0, 3000 * MS, "the children never went to sleep");
+		ipc_sleep_ns(1 * MS);
+	}
+	ipc_sleep_ns(20 * MS); /* from announcing to the futex sleep */
+	for (k = 0; k < 2; k++)
+		cr_assert_eq(shmprim_slab_free_allocated(&f.slab, h[k]), SHMPRIM_OK);
+	shmprim_slab_notify(&f.slab);
+	for (k = 0; k < 2; k++)
+		cr_assert_eq(reap(pid[k]), 0, "child %d: 2 = no slot, 3 = not woken by the one notify", k);
+	cr_assert_eq(f.slab.raw.header->free_waiters, 0);
+	shmprim_shm_close(&f.shm);
+}
+
+/* ---- the lost-wake window, held open ----
+ * A waiter reads the word it will sleep on, announces itself, re-checks and
+ * sleeps. The hook holds it between the re-check and the futex call while
+ * the other side publishes and notifies: the notify must change the word
+ * before waking, or the waiter sleeps through the wake until its next check
+ * (5 s here). Mutants W1 and W2 (tests/ipc/meson.build, suite ipc-mutants). */
+static volatile int about_to_sleep;
+
+static void hold_before_sleep(int window)
+{
+	if (window != SHMPRIM_WINDOW_BEFORE_SLEEP)
+		return;
+	__atomic_store_n(&about_to_sleep, 1, __ATOMIC_SEQ_CST);
+	ipc_sleep_ns(100 * MS);
+}
+
+static void wait_until_about_to_sleep(void)
+{
+	uint64_t t0 = ipc_now_ns();
+
+	while (!__atomic_load_n(&about_to_sleep, __ATOMIC_SEQ_CST)) {
+		if (ipc_now_ns() - t0 > 3000 * MS)
+			return; /* the waiter's own assertion reports it */
+		ipc_sleep_ns(1 * MS);
+	}
+}
+
+static void *push_one_and_notify(void *arg)
+{
+	shmprim_spsc_producer *p = (shmprim_spsc_producer *)arg;
+	ipc_entry e;
+
+	wait_until_about_to_sleep();
+	ipc_entry_make(&e, 7, 0);
+	/* a plain push: head is stored only every 32, so only notify stores it */
+	if (shmprim_spsc_push(p, &e) == SHMPRIM_PUSH_OK)
+		shmprim_spsc_notify_consumer(p);
+	return NULL;
+}
+
+Test(wait, consumer_falling_asleep_is_woken_by_notify)
+{
+	fixture f;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_wait_opts o = { NULL, 0, 5000 * MS };
+	pthread_t t;
+	ipc_entry e;
+	uint64_t t0, dt;
+	shmprim_status st;
+
+	setup_fixture(&f, 64, 1);
+	shmprim_spsc_split(&f.ring, &p, &c);
+	about_to_sleep = 0;
+	shmprim_window_hook = hold_before_sleep;
+	cr_assert_eq(pthread_create(&t, NULL, push_one_and_notify, &p), 0);
+	t0 = ipc_now_ns();
+	st = shmprim_spsc_pop_wait(&c, &e, 10000 * MS, &o);
+	dt = ipc_now_ns() - t0;
+	shmprim_window_hook = NULL;
+	pthread_join(t, NULL);
+	cr_assert_eq(st, SHMPRIM_OK, "%s", shmprim_status_str(st));
+	cr_assert(ipc_entry_ok(&e) && e.seq == 7);
+	cr_assert_lt(dt, 2000 * MS, "the consumer slept through the notify: woken after %" PRIu64 " ms", dt / MS);
+	shmprim_shm_close(&f.shm);
+}
+
+static void *free_one_and_notify(void *arg)
+{
+	fixture *f = (fixture *)arg;
+	shmprim_slot_handle h = { 0, 1 }; /* the one slot, first allocation */
+
+	wait_until_about_to_sleep();
+	if (shmprim_slab_free_allocated(&f->slab, h) == SHMPRIM_OK)
+		shmprim_slab_notify(&f->slab);
+	return NULL;
+}
+
+Test(wait, allocator_falling_asleep_is_woken_by_notify)
+{
+	fixture f;
+	shmprim_slot_handle h, got;
+	shmprim_wait_opts o = { NULL, 0, 5000 * MS };
+	pthread_t t;
+	uint64_t t0, dt;
+	shmprim_status st;
+
+	setup_fixture(&f, 1, 1);
+	cr_assert_eq(shmprim_slab_try_alloc(&f.slab, &h), SHMPRIM_ALLOC_OK);
+	cr_assert_eq(h.index, 0u);
+	cr_assert_eq(h.generation, 1u);
+	about_to_sleep = 0;
+	shmprim_window_hook = hold_before_sleep;
+	cr_assert_eq(pthread_create(&t, NULL, free_one_and_notify, &f), 0);
+	t0 = ipc_now_ns();
+	st = shmprim_slab_alloc_wait(&f.slab, &got, 10000 * MS, &o);
+	dt = ipc_now_ns() - t0;
+	shmprim_window_hook = NULL;
+	pthread_join(t, NULL);
+	cr_assert_eq(st, SHMPRIM_OK, "%s", shmprim_status_str(st));
+	cr_assert_eq(got.index, 0u);
+	cr_assert_lt(dt, 2000 * MS, "the allocator slept through the notify: woken after %" PRIu64 " ms", dt / MS);
+	shmprim_shm_close(&f.shm);
+}
+
 Test(wait, ping_pong_loses_no_wake, .timeout = 60)
 {
 	enum { ROUNDS = 3000 };

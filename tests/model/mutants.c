@@ -46,6 +46,8 @@ static const gate_entry gate[] = {
 	{"R7", "consumer releases its index before copying out", {"ring_cap1_2items"}, {NULL}},
 	{"R8", "consumer believes head without the seq before it", {"ring_cap2_3items"}, {NULL}},
 	{"R9", "cell seq accepted only inside its own cell", {"ring_cap2_3items"}, {NULL}},
+	{"R10", "consumer's cached head from a second read of head", {"ring_head_twice"}, {NULL}},
+	{"R11", "consumer's cached head from a second read of the seq", {"ring_head_twice"}, {NULL}},
 	/* S1': 3 threads x (alloc, write, free) needs 3 preemptions: the reduced
 	 * search finds it in 8 153 executions, the naive one in 18 240 031 (180 s) */
 	{"S1", "free-list head CAS without the ABA tag", {"slab_aba_preempt", NULL}, {"slab_aba_3t"}},

@@ -271,6 +271,31 @@ static void ring_cells_transfer(void *arg)
 	             pair_consumer);
 }
 
+/* head moving twice inside one consumer window: each one-entry burst stores
+ * head (P3 once per batch), so head goes 0 -> 1 -> 2 while the consumer,
+ * single pops only, is between reading head and using it; the third entry
+ * is a plain push, which leaves head alone and is found by its cell's seq
+ * (C1), whose seq word the producer may bump again meanwhile. A consumer that
+ * uses anything but the values it checked (R10, R11) reads an entry it has
+ * not acquired. */
+static void head_twice_producer(void *arg)
+{
+	ring_ctx *c = arg;
+	uint64_t v;
+
+	for (v = 1; v <= 2; v++)
+		while (shmprim_spsc_push_burst(&c->fx->producer, &v, 1, NULL) != 1)
+			sp_spin_hint();
+	ring_push_wait(&c->fx->producer, 3);
+}
+
+static void ring_head_twice(void *arg)
+{
+	const scenario_arg *sa = arg;
+
+	run_transfer(ring_fx_new(sa->form, sa->sc->a), 3, false, head_twice_producer, consumer);
+}
+
 const scenario ring_scenarios[] = {
 	/* loom 1/12: cap 4, 3 items */
 	{"ring_concurrent", ring_transfer, MC_TIER_EXHAUSTIVE, false, 4, 3},
@@ -288,5 +313,7 @@ const scenario ring_scenarios[] = {
 	{"ring_batch_wide", ring_batch_wide_transfer, MC_TIER_EXHAUSTIVE, false, 2, 0},
 	/* cells of several entries, across laps */
 	{"ring_cells", ring_cells_transfer, MC_TIER_EXHAUSTIVE, false, 6, 0},
+	/* head stored twice while the consumer pops (R10, R11) */
+	{"ring_head_twice", ring_head_twice, MC_TIER_EXHAUSTIVE, false, 4, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };

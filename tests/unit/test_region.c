@@ -114,3 +114,28 @@ Test(region, heap_region_hosts_a_ring_and_a_slab)
 	cr_assert_eq(shmprim_slab_free_count_approx(&slab), 1);
 	shmprim_heap_region_free(&heap);
 }
+
+/* A layout's extents: in the region, aligned, and disjoint (issue 12). */
+Test(region, extents_must_be_aligned_inside_and_disjoint)
+{
+	shmprim_heap_region heap = unit_heap(4096);
+	shmprim_region r = shmprim_heap_region_region(&heap);
+	shmprim_extent ok[2] = { { 0, 1024 }, { 1024, 3072 } };
+	shmprim_extent overlap[2] = { { 0, 1088 }, { 1024, 3072 } };
+	shmprim_extent inside[2] = { { 1024, 3072 }, { 2048, 64 } };
+	shmprim_extent past[1] = { { 1024, 3073 } };
+	shmprim_extent huge[1] = { { 64, SIZE_MAX } };
+	shmprim_extent misaligned[1] = { { 8, 64 } };
+	shmprim_extent empty[1] = { { 0, 0 } };
+
+	cr_assert_eq(shmprim_region_check_extents(r, ok, 2), SHMPRIM_OK);
+	cr_assert_eq(shmprim_region_check_extents(r, overlap, 2), SHMPRIM_ERR_OVERLAP);
+	cr_assert_eq(shmprim_region_check_extents(r, inside, 2), SHMPRIM_ERR_OVERLAP);
+	cr_assert_eq(shmprim_region_check_extents(r, past, 1), SHMPRIM_ERR_REGION_TOO_SMALL);
+	cr_assert_eq(shmprim_region_check_extents(r, huge, 1), SHMPRIM_ERR_REGION_TOO_SMALL);
+	cr_assert_eq(shmprim_region_check_extents(r, misaligned, 1), SHMPRIM_ERR_MISALIGNED);
+	cr_assert_eq(shmprim_region_check_extents(r, empty, 1), SHMPRIM_ERR_REGION_TOO_SMALL);
+	cr_assert_eq(shmprim_region_check_extents(r, NULL, 0), SHMPRIM_OK);
+	cr_assert_eq(shmprim_region_check_extents(r, NULL, 1), SHMPRIM_ERR_NULL_ARGUMENT);
+	shmprim_heap_region_free(&heap);
+}

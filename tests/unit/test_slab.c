@@ -643,3 +643,99 @@ Test(slab, listed_slot_not_free_is_corrupt)
 	cr_assert_eq(state_gen_of(&slab, 0), (3ull << 32) | SHMPRIM_SLOT_IN_FLIGHT, "the slot's word changed");
 	shmprim_heap_region_free(&heap);
 }
+
+/* ---- generation lifetime (issue 12, item 2) ----
+ * A 1-slot slab with a cache of 1, as reported: the slot's generation is
+ * started near the end of its range by writing the state word (the test's
+ * hook; reaching it by allocation takes 2^32 cycles). Before the rule, the
+ * generation wrapped to 0 and the handle from the very first allocation
+ * (generation 1) freed the new owner's slot. */
+static void set_free_generation(shmprim_slab *slab, uint32_t index, uint32_t gen)
+{
+	slab->raw.meta[index].state_gen = (uint64_t)gen << 32 | SHMPRIM_SLOT_FREE;
+}
+
+Test(slab, stale_handle_refused_across_the_generation_limit)
+{
+	shmprim_slab slab;
+	shmprim_heap_region heap = make_slab(&slab, 1, 16);
+	shmprim_slot_handle first, h, forged = { 0, SHMPRIM_SLAB_GEN_RETIRED };
+	shmprim_slot_error err;
+	shmprim_slab_audit_report a;
+	uint32_t k, handed = 0;
+
+	cr_assert_eq(shmprim_slab_set_cache(&slab, 1), SHMPRIM_OK);
+	first = alloc_ok(&slab);
+	cr_assert_eq(first.generation, 1u);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, first), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_flush_cache(&slab), SHMPRIM_OK);
+	set_free_generation(&slab, 0, SHMPRIM_SLAB_GEN_LAST - 2); /* what ~2^32 more cycles leave */
+	for (k = 0; k < (1u << 17); k++) { /* past the old wrap, 2^16 + 3 allocations away */
+		if (shmprim_slab_try_alloc(&slab, &h) != SHMPRIM_ALLOC_OK)
+			break;
+		handed++;
+		cr_assert_neq(h.generation, first.generation, "generation %u handed out twice", h.generation);
+		expect_err(shmprim_slab_free_allocated_ex(&slab, first, &err), &err, SHMPRIM_ERR_GENERATION_MISMATCH,
+		           first.generation, h.generation, "the first allocation's handle");
+		cr_assert_eq(shmprim_slab_free_allocated(&slab, h), SHMPRIM_OK, "the owner's own free");
+	}
+	/* GEN_LAST - 1 and GEN_LAST handed out, then the slot retired. */
+	cr_assert_eq(handed, 2u);
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &h), SHMPRIM_ALLOC_WOULD_BLOCK);
+	cr_assert_eq(state_gen_of(&slab, 0), ((uint64_t)SHMPRIM_SLAB_GEN_RETIRED << 32) | SHMPRIM_SLOT_ALLOCATED);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, first), SHMPRIM_ERR_GENERATION_MISMATCH);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, forged), SHMPRIM_ERR_GENERATION_MISMATCH);
+	cr_assert_null(shmprim_slab_slot_data(&slab, forged));
+	shmprim_slab_audit(&slab, &a);
+	cr_assert(a.list_ok);
+	cr_assert_eq(a.on_free_list, 0u);
+	cr_assert_eq(a.allocated, 1u);
+	cr_assert_eq(a.free_off_list, 0u);
+	shmprim_heap_region_free(&heap);
+}
+
+/* The exact boundary: GEN_LAST - 2 free hands out GEN_LAST - 1 and GEN_LAST,
+ * then the slot retires, in the plain and the cache path, and the other slot
+ * carries on. */
+Test(slab, the_last_generation_is_handed_out_once_then_the_slot_retires)
+{
+	int cached;
+
+	for (cached = 0; cached <= 1; cached++) {
+		shmprim_slab slab;
+		shmprim_heap_region heap = make_slab(&slab, 2, 16);
+		shmprim_slot_handle h, other;
+
+		cr_assert_eq(shmprim_slab_set_cache(&slab, cached ? 1u : 0u), SHMPRIM_OK);
+		set_free_generation(&slab, 0, SHMPRIM_SLAB_GEN_LAST - 2);
+		h = alloc_ok(&slab);
+		cr_assert_eq(h.index, 0u);
+		cr_assert_eq(h.generation, SHMPRIM_SLAB_GEN_LAST - 1);
+		cr_assert_eq(shmprim_slab_free_allocated(&slab, h), SHMPRIM_OK);
+		if (cached) {
+			/* from the cache: the same slot, its last generation */
+			h = alloc_ok(&slab);
+			cr_assert_eq(h.index, 0u);
+			cr_assert_eq(h.generation, SHMPRIM_SLAB_GEN_LAST);
+			cr_assert_eq(shmprim_slab_free_allocated(&slab, h), SHMPRIM_OK);
+		} else {
+			h = alloc_ok(&slab);
+			cr_assert_eq(h.index, 0u);
+			cr_assert_eq(h.generation, SHMPRIM_SLAB_GEN_LAST);
+			cr_assert_eq(shmprim_slab_free_allocated(&slab, h), SHMPRIM_OK);
+		}
+		/* slot 0 is spent: the next allocation retires it and takes slot 1 */
+		other = alloc_ok(&slab);
+		cr_assert_eq(other.index, 1u, "cache %d: got slot %u", cached, other.index);
+		cr_assert_eq(other.generation, 1u);
+		cr_assert_eq(state_gen_of(&slab, 0),
+		             ((uint64_t)SHMPRIM_SLAB_GEN_RETIRED << 32) | SHMPRIM_SLOT_ALLOCATED);
+		cr_assert_eq(shmprim_slab_free_allocated(&slab, h), SHMPRIM_ERR_GENERATION_MISMATCH);
+		cr_assert_eq(shmprim_slab_free_allocated(&slab, other), SHMPRIM_OK);
+		cr_assert_eq(shmprim_slab_flush_cache(&slab), SHMPRIM_OK);
+		other = alloc_ok(&slab);
+		cr_assert_eq(other.index, 1u);
+		cr_assert_eq(shmprim_slab_try_alloc(&slab, &h), SHMPRIM_ALLOC_WOULD_BLOCK);
+		shmprim_heap_region_free(&heap);
+	}
+}
