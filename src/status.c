@@ -29,6 +29,8 @@ const char *shmprim_status_str(shmprim_status status)
 	case SHMPRIM_ERR_TIMED_OUT: return "timed out";
 	case SHMPRIM_ERR_PEER_DEAD: return "the peer process has exited";
 	case SHMPRIM_ERR_INVALID_ARGUMENT: return "an argument is out of its documented range";
+	case SHMPRIM_ERR_WRONG_OWNER: return "named shared memory is owned by another user than expected";
+	case SHMPRIM_ERR_INSECURE_MODE: return "named shared memory is writable by group or others, or not a regular file";
 	case SHMPRIM_STATUS_COUNT_: break;
 	}
 	return "unknown shmprim status";

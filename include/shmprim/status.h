@@ -40,6 +40,8 @@ typedef enum shmprim_status {
 	SHMPRIM_ERR_TIMED_OUT,          /* a blocking call's timeout expired; nothing was done */
 	SHMPRIM_ERR_PEER_DEAD,          /* the watched peer process has exited */
 	SHMPRIM_ERR_INVALID_ARGUMENT,   /* an argument is out of its documented range */
+	SHMPRIM_ERR_WRONG_OWNER,        /* a named object is owned by another uid than the expected one */
+	SHMPRIM_ERR_INSECURE_MODE,      /* a named object is writable by group/others, or not a regular file */
 	SHMPRIM_STATUS_COUNT_           /* not a status: number of codes */
 } shmprim_status;
 
