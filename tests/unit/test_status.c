@@ -34,7 +34,9 @@ Test(status, codes_have_fixed_values)
 	cr_assert_eq(SHMPRIM_ERR_NO_MEMORY, 18);
 	cr_assert_eq(SHMPRIM_ERR_WRONG_OWNER, 24);
 	cr_assert_eq(SHMPRIM_ERR_INSECURE_MODE, 25);
-	cr_assert_geq(SHMPRIM_STATUS_COUNT_, 26);
+	cr_assert_eq(SHMPRIM_ERR_PEER_REFUSED, 26);
+	cr_assert_eq(SHMPRIM_ERR_PROTOCOL, 27);
+	cr_assert_geq(SHMPRIM_STATUS_COUNT_, 28);
 	cr_assert_eq(SHMPRIM_PUSH_OK, 0);
 	cr_assert_eq(SHMPRIM_PUSH_WOULD_BLOCK, 1);
 	cr_assert_eq(SHMPRIM_PUSH_CORRUPT, 2);
