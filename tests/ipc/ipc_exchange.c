@@ -54,8 +54,9 @@ static pid_t spawn(const char *exe, char *const args[], int memfd)
 	if (pid < 0)
 		IPC_FAIL("fork: %s", strerror(errno));
 	if (pid == 0) {
-		/* dup2 clears close-on-exec on the copy. */
-		if (dup2(memfd, PEER_FD) < 0)
+		/* dup2 clears close-on-exec on the copy. The peer's own report goes
+		 * to stderr: stdout carries this program's TAP. */
+		if (dup2(memfd, PEER_FD) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 			_exit(126);
 		peer_runner_exec(r, args);
 		fprintf(stderr, "exec %s%s%s: %s\n", r->emulator ? r->emulator : "", r->emulator ? " " : "", exe,
