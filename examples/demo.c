@@ -4,9 +4,18 @@
  * in flight and pushes the slot handle through the ring; the child (consumer)
  * pops the handle, checks the message and frees the slot -- the way an RPC
  * transport moves payloads without copying them through the ring.
+ *
+ * The memory is a sealed memfd. By default the consumer gets it the way
+ * two unrelated processes would: it connects to the producer's rendezvous
+ * (an abstract socket name), which checks its uid and passes the fd; each
+ * side learns the other's pid and uid. With --fork the consumer instead
+ * uses the fd it inherited through fork.
+ *   shmprim-demo [COUNT] [--fork]
  */
 #define _GNU_SOURCE
 #include <shmprim/shmprim.h>
+#include <shmprim/rendezvous.h>
+#include <shmprim/shm.h>
 
 #include <sched.h>
 #include <stdint.h>
@@ -94,14 +103,50 @@ static int consumer_main(void *base, size_t len, uint64_t count)
 	return 0;
 }
 
+#define TIMEOUT_NS (5 * 1000000000ull)
+
+/* The consumer's side: the region through the rendezvous (or the inherited fd). */
+static int consumer_process(const char *address, int inherited_fd, uint64_t count)
+{
+	shmprim_rv_client c;
+	shmprim_shm view;
+	shmprim_status st;
+	int rc;
+
+	if (inherited_fd >= 0) {
+		st = shmprim_shm_open_fd(&view, inherited_fd, 0);
+		if (st != SHMPRIM_OK) {
+			fprintf(stderr, "consumer: open_fd: %s\n", shmprim_status_str(st));
+			return 1;
+		}
+		rc = consumer_main(view.base, view.len, count);
+		shmprim_shm_close(&view);
+		return rc;
+	}
+	st = shmprim_rv_connect(&c, address, NULL, TIMEOUT_NS, 0);
+	if (st != SHMPRIM_OK) {
+		fprintf(stderr, "consumer: rendezvous %s: %s\n", address, shmprim_status_str(st));
+		return 1;
+	}
+	printf("consumer (pid %d): got a sealed memfd of %zu bytes from pid %d (uid %u)\n", (int)getpid(), c.shm.len,
+	       (int)c.server.pid, (unsigned)c.server.uid);
+	fflush(stdout);
+	rc = consumer_main(c.shm.base, c.shm.len, count);
+	shmprim_rv_client_close(&c);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	int use_fork = argc > 2 && strcmp(argv[2], "--fork") == 0;
 	uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
 	size_t ring_size = shmprim_spsc_required_size(RING_CAPACITY, sizeof(shmprim_slot_handle));
 	size_t slab_offset = (ring_size + 63) / 64 * 64;
 	size_t len = slab_offset + shmprim_slab_required_size(SLOTS, SLOT_SIZE);
-	void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	shmprim_region region = shmprim_region_from_raw(base, len);
+	shmprim_shm shm;
+	shmprim_rv_server rendezvous;
+	char address[64];
+	shmprim_region region;
 	shmprim_spsc ring;
 	shmprim_slab slab;
 	shmprim_spsc_producer producer;
@@ -112,8 +157,16 @@ int main(int argc, char **argv)
 	int status;
 	pid_t child;
 
-	if (base == MAP_FAILED) {
-		perror("mmap");
+	st = shmprim_shm_create_memfd(&shm, "shmprim-demo", len, 0);
+	if (st != SHMPRIM_OK) {
+		fprintf(stderr, "memfd: %s\n", shmprim_status_str(st));
+		return 1;
+	}
+	region = shmprim_shm_region(&shm);
+	/* A name no other run picks: pid and clock. */
+	snprintf(address, sizeof(address), "@shmprim-demo-%d-%llx", (int)getpid(), (unsigned long long)(now() * 1e9));
+	if (!use_fork && (st = shmprim_rv_listen(&rendezvous, address)) != SHMPRIM_OK) {
+		fprintf(stderr, "rendezvous listen: %s\n", shmprim_status_str(st));
 		return 1;
 	}
 	{
@@ -142,8 +195,27 @@ int main(int argc, char **argv)
 		perror("fork");
 		return 1;
 	}
-	if (child == 0)
-		_exit(consumer_main(base, len, count));
+	if (child == 0) {
+		if (!use_fork)
+			shmprim_rv_server_close(&rendezvous); /* the producer's socket, not ours */
+		_exit(consumer_process(address, use_fork ? shm.fd : -1, count));
+	}
+	if (!use_fork) {
+		shmprim_rv_offer offer = { &shm, 0, NULL, 0 };
+		shmprim_peer_id who;
+
+		/* Only a process of our own uid gets the memory (the default policy). */
+		st = shmprim_rv_accept(&rendezvous, NULL, &offer, TIMEOUT_NS, &who);
+		shmprim_rv_server_close(&rendezvous);
+		if (st != SHMPRIM_OK) {
+			fprintf(stderr, "rendezvous accept: %s\n", shmprim_status_str(st));
+			return 1;
+		}
+		printf("producer (pid %d): handed the memfd to pid %d (uid %u) via %s\n", (int)getpid(), (int)who.pid,
+		       (unsigned)who.uid, address);
+		fflush(stdout);
+		shmprim_peer_id_close(&who);
+	}
 
 	shmprim_spsc_split(&ring, &producer, NULL);
 	for (i = 0; i < count; i++) {
@@ -175,6 +247,6 @@ int main(int argc, char **argv)
 	free_after = shmprim_slab_free_count_approx(&slab);
 	printf("done in %.3f s (%.2f M messages/s); slab free slots after: %u of %u\n", now() - t0,
 	       (double)count / (now() - t0) / 1e6, (unsigned)free_after, SLOTS);
-	munmap(base, len);
+	shmprim_shm_close(&shm);
 	return free_after == SLOTS ? 0 : 1;
 }

@@ -188,6 +188,8 @@ shmprim_status shmprim_shm_create_named(shmprim_shm *out, const char *name, size
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	if (!name_ok(name) || !len_ok(len))
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	if (mode == 0)
+		mode = SHMPRIM_SHM_DEFAULT_MODE;
 	out->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)(mode & 0777));
 	if (out->fd < 0)
 		return abandon(out, os_fail(out, "shm_open"));
@@ -204,7 +206,31 @@ shmprim_status shmprim_shm_create_named(shmprim_shm *out, const char *name, size
 	return SHMPRIM_OK;
 }
 
+/* Who made the object behind shm->fd: checked on the open fd (fstat), so a
+ * name swapped after the check cannot slip in. glibc's shm_open opens with
+ * O_NOFOLLOW, so a symlink planted under /dev/shm is refused by the open. */
+static shmprim_status owner_ok(shmprim_shm *shm, unsigned expected_uid, unsigned flags)
+{
+	struct stat st;
+
+	if (fstat(shm->fd, &st) != 0)
+		return os_fail(shm, "fstat");
+	if (!S_ISREG(st.st_mode))
+		return SHMPRIM_ERR_INSECURE_MODE;
+	if ((unsigned)st.st_uid != expected_uid)
+		return SHMPRIM_ERR_WRONG_OWNER;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(flags & SHMPRIM_SHM_ALLOW_SHARED_MODE))
+		return SHMPRIM_ERR_INSECURE_MODE;
+	return SHMPRIM_OK;
+}
+
 shmprim_status shmprim_shm_open_named(shmprim_shm *out, const char *name, unsigned flags)
+{
+	return shmprim_shm_open_named_owned(out, name, (unsigned)geteuid(), flags);
+}
+
+shmprim_status shmprim_shm_open_named_owned(shmprim_shm *out, const char *name, unsigned expected_uid,
+                                            unsigned flags)
 {
 	shmprim_status st;
 	size_t len;
@@ -219,7 +245,9 @@ shmprim_status shmprim_shm_open_named(shmprim_shm *out, const char *name, unsign
 	out->fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 	if (out->fd < 0)
 		return abandon(out, os_fail(out, "shm_open"));
-	st = size_of_fd(out, &len);
+	st = owner_ok(out, expected_uid, flags);
+	if (st == SHMPRIM_OK)
+		st = size_of_fd(out, &len);
 	if (st == SHMPRIM_OK)
 		st = map_fd(out, len);
 	if (st != SHMPRIM_OK)

@@ -31,6 +31,10 @@ const char *shmprim_status_str(shmprim_status status)
 	case SHMPRIM_ERR_INVALID_ARGUMENT: return "an argument is out of its documented range";
 	case SHMPRIM_ERR_UNEXPECTED_GEOMETRY: return "header is valid but its geometry (sizes, counts) is not the one expected";
 	case SHMPRIM_ERR_OVERLAP: return "the structure would run past its declared extent, over a neighbouring one";
+	case SHMPRIM_ERR_WRONG_OWNER: return "named shared memory is owned by another user than expected";
+	case SHMPRIM_ERR_INSECURE_MODE: return "named shared memory is writable by group or others, or not a regular file";
+	case SHMPRIM_ERR_PEER_REFUSED: return "the peer's credentials are not allowed by the rendezvous policy";
+	case SHMPRIM_ERR_PROTOCOL: return "rendezvous protocol error: malformed or truncated message, wrong fds, or closed early";
 	case SHMPRIM_STATUS_COUNT_: break;
 	}
 	return "unknown shmprim status";

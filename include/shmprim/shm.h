@@ -8,6 +8,11 @@
  * checks those seals unless SHMPRIM_SHM_ALLOW_UNSEALED is given. Named
  * objects cannot be sealed: anyone allowed to open the name can truncate it,
  * so use them only between processes that trust each other that far.
+ * Opening a name checks who made it: the object must be owned by the
+ * expected uid (the caller's effective uid by default) and not writable by
+ * group or others, so another local user cannot plant an object under the
+ * name and have it used (SHMPRIM_ERR_WRONG_OWNER, SHMPRIM_ERR_INSECURE_MODE).
+ * To hand a sealed memfd only to the right peer, see <shmprim/rendezvous.h>.
  *
  * Every failure returns a status; an OS failure returns SHMPRIM_ERR_SYSTEM,
  * leaves errno as the failing call set it and records it with the call's
@@ -29,6 +34,10 @@ extern "C" {
 #define SHMPRIM_SHM_GUARD_PAGES 1u     /* map between two PROT_NONE pages: a stray access before the region, or
                                         * past its end rounded up to a page, faults */
 #define SHMPRIM_SHM_ALLOW_UNSEALED 2u  /* open_fd: accept an fd without the size seals (e.g. a plain file) */
+#define SHMPRIM_SHM_ALLOW_SHARED_MODE 4u /* open_named: accept an object writable by group or others */
+
+/* create_named's mode when 0 is passed: owner read-write only. */
+#define SHMPRIM_SHM_DEFAULT_MODE 0600u
 
 /* Largest region size accepted, so that offsets fit every ABI (32-bit peers included). */
 #define SHMPRIM_SHM_MAX_SIZE ((size_t)1 << 30 << 1)
@@ -52,11 +61,19 @@ SHMPRIM_API shmprim_status shmprim_shm_create_memfd(shmprim_shm *out, const char
  * unless SHMPRIM_SHM_ALLOW_UNSEALED. */
 SHMPRIM_API shmprim_status shmprim_shm_open_fd(shmprim_shm *out, int fd, unsigned flags);
 /* A new named object ("/name", created exclusively: EEXIST if it exists), len bytes,
- * permissions mode & 0777 (e.g. 0600). */
+ * permissions mode & 0777, or SHMPRIM_SHM_DEFAULT_MODE (0600) when mode is 0
+ * (the umask still applies). */
 SHMPRIM_API shmprim_status shmprim_shm_create_named(shmprim_shm *out, const char *name, size_t len,
                                                     unsigned mode, unsigned flags);
-/* Maps an existing named object, its whole current size. */
+/* Maps an existing named object, its whole current size, once fstat on the opened fd
+ * shows it is a regular file owned by the caller's effective uid
+ * (else SHMPRIM_ERR_WRONG_OWNER) and not writable by group or others (else
+ * SHMPRIM_ERR_INSECURE_MODE, unless SHMPRIM_SHM_ALLOW_SHARED_MODE). Nothing is
+ * mapped when a check fails. */
 SHMPRIM_API shmprim_status shmprim_shm_open_named(shmprim_shm *out, const char *name, unsigned flags);
+/* The same, for an object that expected_uid must own (e.g. a server's uid). */
+SHMPRIM_API shmprim_status shmprim_shm_open_named_owned(shmprim_shm *out, const char *name,
+                                                        unsigned expected_uid, unsigned flags);
 /* Removes the name (existing mappings stay valid). sys_errno may be NULL. */
 SHMPRIM_API shmprim_status shmprim_shm_unlink_named(const char *name, int *sys_errno);
 /* Unmaps and closes; the handle becomes closed (base NULL, fd -1). A closed handle

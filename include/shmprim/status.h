@@ -43,6 +43,11 @@ typedef enum shmprim_status {
 	SHMPRIM_ERR_UNEXPECTED_GEOMETRY,/* a valid header whose geometry is not what the attacher expects */
 	SHMPRIM_ERR_OVERLAP,            /* the structure would run past the bytes declared for it, or
 	                                   declared extents overlap */
+	SHMPRIM_ERR_WRONG_OWNER,        /* a named object is owned by another uid than the expected one */
+	SHMPRIM_ERR_INSECURE_MODE,      /* a named object is writable by group/others, or not a regular file */
+	SHMPRIM_ERR_PEER_REFUSED,       /* a rendezvous policy refused the peer's credentials (either side) */
+	SHMPRIM_ERR_PROTOCOL,           /* a rendezvous message was malformed, truncated, had the wrong fds, or the
+	                                 * peer closed the connection early */
 	SHMPRIM_STATUS_COUNT_           /* not a status: number of codes */
 } shmprim_status;
 

@@ -54,4 +54,14 @@ static inline const char *host_lacks_named_shm(void)
 	return why;
 }
 
+/* Tests that play another local user fork a child that drops to nobody
+ * (uid/gid 65534): only root (CAP_SETUID) can, as CI runs. */
+#define HOST_NOBODY_UID 65534u
+static inline const char *host_lacks_setuid_nobody(void)
+{
+	if (geteuid() != 0)
+		return "not root: a child cannot setuid to nobody (65534) to play another user";
+	return NULL;
+}
+
 #endif

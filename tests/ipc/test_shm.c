@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,6 +187,130 @@ Test(shm, named_create_open_unlink)
 		cr_assert_eq(shmprim_shm_unlink_named(bad[i], NULL), SHMPRIM_ERR_INVALID_ARGUMENT, "%s", bad[i]);
 	}
 	cr_assert_eq(shmprim_shm_create_named(&c, NULL, PAGE, 0600, 0), SHMPRIM_ERR_NULL_ARGUMENT);
+}
+
+/* Forks a child that becomes nobody and creates name with mode (fchmod, so the
+ * umask does not soften it); returns once the object exists. Skips the test
+ * where the host cannot do that. */
+static void create_as_nobody(const char *name, mode_t mode)
+{
+	int status;
+	pid_t pid;
+
+	CR_REQUIRE(host_lacks_setuid_nobody());
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(HOST_NOBODY_UID) != 0 || setuid(HOST_NOBODY_UID) != 0)
+			_exit(77);
+		fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0 || ftruncate(fd, PAGE) != 0 || fchmod(fd, mode) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		cr_skip_test("setuid(nobody) refused here (no uid 65534 in this namespace?)");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the nobody child failed: status 0x%x", status);
+}
+
+Test(shm, create_named_defaults_to_owner_only)
+{
+	shmprim_shm a;
+	struct stat st;
+	char name[96];
+	mode_t old = umask(0);
+
+	CR_REQUIRE(host_lacks_named_shm());
+	name_for(name, sizeof(name), "defmode");
+	shmprim_shm_unlink_named(name, NULL);
+	cr_assert_eq(shmprim_shm_create_named(&a, name, PAGE, 0, 0), SHMPRIM_OK);
+	umask(old);
+	cr_assert_eq(fstat(a.fd, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600, "mode 0%o", (unsigned)(st.st_mode & 0777));
+	cr_assert_eq(st.st_uid, geteuid());
+	shmprim_shm_unlink_named(name, NULL);
+	cr_assert_eq(shmprim_shm_close(&a), SHMPRIM_OK);
+}
+
+/* The attack: another user creates the name first, world-writable, and waits
+ * for the victim to attach. */
+Test(shm, open_named_refuses_an_object_planted_by_another_user)
+{
+	shmprim_shm s;
+	char name[96];
+
+	CR_REQUIRE(host_lacks_named_shm());
+	name_for(name, sizeof(name), "planted");
+	shmprim_shm_unlink_named(name, NULL);
+	create_as_nobody(name, 0666);
+	cr_assert_eq(shmprim_shm_create_named(&s, name, PAGE, 0, 0), SHMPRIM_ERR_SYSTEM, "the name is taken");
+	cr_assert_eq(s.sys_errno, EEXIST);
+	cr_assert_eq(shmprim_shm_open_named(&s, name, 0), SHMPRIM_ERR_WRONG_OWNER);
+	cr_assert_null(s.base, "nothing mapped");
+	cr_assert_eq(s.fd, -1, "nothing kept open");
+	cr_assert_eq(shmprim_shm_open_named(&s, name, SHMPRIM_SHM_ALLOW_SHARED_MODE), SHMPRIM_ERR_WRONG_OWNER,
+	             "the mode opt-in does not waive the owner check");
+	/* Expecting nobody as the owner still refuses the 0666 mode... */
+	cr_assert_eq(shmprim_shm_open_named_owned(&s, name, HOST_NOBODY_UID, 0), SHMPRIM_ERR_INSECURE_MODE);
+	cr_assert_null(s.base);
+	/* ...unless the caller opts in. */
+	cr_assert_eq(shmprim_shm_open_named_owned(&s, name, HOST_NOBODY_UID, SHMPRIM_SHM_ALLOW_SHARED_MODE),
+	             SHMPRIM_OK);
+	cr_assert_eq(s.len, PAGE);
+	cr_assert_eq(shmprim_shm_close(&s), SHMPRIM_OK);
+	cr_assert_eq(shmprim_shm_unlink_named(name, NULL), SHMPRIM_OK);
+}
+
+Test(shm, open_named_checks_the_mode_bits_one_by_one)
+{
+	static const mode_t modes[] = { 0600, 0640, 0644, 0660, 0602, 0666, 0620 };
+	static const int refused[] = { 0, 0, 0, 1, 1, 1, 1 };
+	shmprim_shm a, s;
+	char name[96];
+	size_t i;
+
+	CR_REQUIRE(host_lacks_named_shm());
+	name_for(name, sizeof(name), "modes");
+	shmprim_shm_unlink_named(name, NULL);
+	cr_assert_eq(shmprim_shm_create_named(&a, name, PAGE, 0600, 0), SHMPRIM_OK);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		cr_assert_eq(fchmod(a.fd, modes[i]), 0);
+		cr_assert_eq(shmprim_shm_open_named(&s, name, 0), refused[i] ? SHMPRIM_ERR_INSECURE_MODE : SHMPRIM_OK,
+		             "mode 0%o", (unsigned)modes[i]);
+		shmprim_shm_close(&s);
+		cr_assert_eq(shmprim_shm_open_named(&s, name, SHMPRIM_SHM_ALLOW_SHARED_MODE), SHMPRIM_OK, "mode 0%o",
+		             (unsigned)modes[i]);
+		shmprim_shm_close(&s);
+	}
+	/* The caller's own object, but the caller expected another owner. */
+	cr_assert_eq(shmprim_shm_open_named_owned(&s, name, geteuid() + 1, 0), SHMPRIM_ERR_WRONG_OWNER);
+	shmprim_shm_unlink_named(name, NULL);
+	cr_assert_eq(shmprim_shm_close(&a), SHMPRIM_OK);
+}
+
+/* Things that are not a shared-memory object under the name: a symlink
+ * (shm_open follows none) and a FIFO (not a regular file). */
+Test(shm, open_named_refuses_symlinks_and_fifos)
+{
+	char name[96], path[128];
+	shmprim_shm s;
+
+	CR_REQUIRE(host_lacks_named_shm());
+	name_for(name, sizeof(name), "link");
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	unlink(path);
+	cr_assert_eq(symlink("/etc/passwd", path), 0, "%s", strerror(errno));
+	errno = 0;
+	cr_assert_eq(shmprim_shm_open_named(&s, name, 0), SHMPRIM_ERR_SYSTEM);
+	cr_assert_eq(s.sys_errno, ELOOP, "%s", strerror(s.sys_errno));
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkfifo(path, 0600), 0, "%s", strerror(errno));
+	cr_assert_eq(shmprim_shm_open_named(&s, name, 0), SHMPRIM_ERR_INSECURE_MODE);
+	cr_assert_eq(s.fd, -1);
+	cr_assert_eq(unlink(path), 0);
 }
 
 /* Runs fn in a child and returns the signal that killed it (0 if it exited). */

@@ -39,7 +39,11 @@ Test(status, codes_have_fixed_values)
 	cr_assert_eq(SHMPRIM_ERR_INVALID_ARGUMENT, 23);
 	cr_assert_eq(SHMPRIM_ERR_UNEXPECTED_GEOMETRY, 24);
 	cr_assert_eq(SHMPRIM_ERR_OVERLAP, 25);
-	cr_assert_eq(SHMPRIM_STATUS_COUNT_, 26);
+	cr_assert_eq(SHMPRIM_ERR_WRONG_OWNER, 26);
+	cr_assert_eq(SHMPRIM_ERR_INSECURE_MODE, 27);
+	cr_assert_eq(SHMPRIM_ERR_PEER_REFUSED, 28);
+	cr_assert_eq(SHMPRIM_ERR_PROTOCOL, 29);
+	cr_assert_eq(SHMPRIM_STATUS_COUNT_, 30);
 	cr_assert_eq(SHMPRIM_PUSH_OK, 0);
 	cr_assert_eq(SHMPRIM_PUSH_WOULD_BLOCK, 1);
 	cr_assert_eq(SHMPRIM_PUSH_CORRUPT, 2);
