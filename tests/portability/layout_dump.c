@@ -8,8 +8,10 @@
  *   layout-dump GOLDEN     compares it with GOLDEN (tests/portability/layout.golden,
  *                          written on x86_64) and reports the first difference
  *
- * The golden file is little-endian: a big-endian target must differ in every
- * multi-byte value (and attach reports SHMPRIM_ERR_WRONG_ENDIAN there).
+ * The golden file is little-endian: a big-endian target differs in every
+ * multi-byte value (and attach reports SHMPRIM_ERR_WRONG_ENDIAN there), so
+ * it compares with layout.golden-be, which layout-byteswap checks is this
+ * layout with each field byte-swapped.
  */
 #include <shmprim/shmprim.h>
 
