@@ -78,6 +78,11 @@ int main(int argc, char **argv)
 {
 	uint64_t cycles = argc > 1 ? strtoull(argv[1], NULL, 10) : ipc_scale(1000, 20000);
 	uint64_t max_delay = ipc_env_u64("SHMPRIM_RV_KILL_SPREAD_NS", 400000), i;
+	/* Per side (client 0, server 1), the range kill delays are drawn from. It
+	 * adapts to how long a handshake takes on this machine, shrinking after a
+	 * completed one and growing after an interrupted one, so that kills land
+	 * both inside and after the handshake however fast or loaded it is. */
+	uint64_t spread[2];
 	unsigned long outcome[2][SHMPRIM_STATUS_COUNT_];
 	ipc_rng rng = { ipc_now_ns() };
 	shmprim_shm region;
@@ -86,12 +91,17 @@ int main(int argc, char **argv)
 
 	IPC_REQUIRE(host_lacks_memfd());
 	memset(outcome, 0, sizeof(outcome));
+	spread[0] = spread[1] = max_delay;
 	IPC_OK(shmprim_shm_create_memfd(&region, "rv-cycles", 8192, 0));
 	fds0 = count_fds();
 	maps0 = count_maps();
 	for (i = 0; i < cycles; i++) {
 		int server_side = (int)ipc_below(&rng, 2);
-		uint64_t delay = ipc_below(&rng, max_delay + 1);
+		uint64_t delay = ipc_below(&rng, spread[server_side] + 1);
+		/* One cycle in 16 the peer dies before it starts its part: on a fast
+		 * machine a delayed kill can miss every handshake, and this keeps the
+		 * "peer gone before or during the exchange" outcome in every run. */
+		int die_first = ipc_below(&rng, 16) == 0;
 		char addr[96];
 		shmprim_rv_server srv;
 		shmprim_status st;
@@ -103,6 +113,8 @@ int main(int argc, char **argv)
 		if (peer < 0)
 			IPC_FAIL("fork: %s", strerror(errno));
 		if (peer == 0) {
+			if (die_first)
+				raise(SIGKILL);
 			arm_kill(delay);
 			if (server_side) {
 				shmprim_rv_client c;
@@ -151,15 +163,21 @@ int main(int argc, char **argv)
 		}
 		reap(peer);
 		outcome[server_side][st]++;
+		if (st == SHMPRIM_OK)
+			spread[server_side] = spread[server_side] * 15 / 16 > 1000 ? spread[server_side] * 15 / 16 : 1000;
+		else if (spread[server_side] < 4 * max_delay)
+			spread[server_side] = spread[server_side] * 17 / 16;
 		fds1 = count_fds();
 		maps1 = count_maps();
 		if (fds1 != fds0 || maps1 != maps0)
 			IPC_FAIL("cycle %llu (%s side): fds %d -> %d, mappings %d -> %d", (unsigned long long)i,
 			         server_side ? "server" : "client", fds0, fds1, maps0, maps1);
 	}
-	printf("%llu cycles in %.1f s, kill delays 0..%llu us; fds %d -> %d, mappings %d -> %d\n",
+	printf("%llu cycles in %.1f s, kill delays from 0..%llu us, ending at 0..%llu (client) and 0..%llu us "
+	       "(server); fds %d -> %d, mappings %d -> %d\n",
 	       (unsigned long long)cycles, (double)(ipc_now_ns() - t0) / 1e9, (unsigned long long)(max_delay / 1000),
-	       fds0, count_fds(), maps0, count_maps());
+	       (unsigned long long)(spread[0] / 1000), (unsigned long long)(spread[1] / 1000), fds0, count_fds(), maps0,
+	       count_maps());
 	{
 		int side, s;
 
