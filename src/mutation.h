@@ -163,13 +163,12 @@
 #endif
 
 /* ---- blocking layer (src/wait.c) ---- */
-/* W1: notify_consumer wakes without first storing head, which the producer
- * stores only every few pushes: a consumer that read head before the push
- * and is about to sleep on it finds it unchanged and sleeps through the wake. */
+/* W1: a ring notify wakes the index word, not the flag the other side sleeps
+ * on: a side already asleep sleeps through the wake (until its check slice). */
 #ifdef SHMPRIM_MUTANT_W1
-#define WAIT_STORE_HEAD_BEFORE_WAKE 0
+#define WAIT_WAKE_THE_FLAG 0
 #else
-#define WAIT_STORE_HEAD_BEFORE_WAKE 1
+#define WAIT_WAKE_THE_FLAG 1
 #endif
 /* W2: the slab's notify wakes without bumping free_wake first: an allocator
  * about to sleep on it sleeps through the wake. */

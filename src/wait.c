@@ -149,8 +149,13 @@ void shmprim_peer_close(shmprim_peer *peer)
 
 /* ---- the wait loop ---- */
 
-/* What to sleep on: a flag the other side clears when it wakes us (ring),
- * or a count of sleepers (slab). */
+/* What to sleep on. A ring side announces itself in its flag and sleeps on
+ * that flag (futex value 1): the waker clears it before waking, so a wake
+ * that lands before the sleeper reaches futex_wait makes the wait return at
+ * once. Sleeping on the index word instead lost wakes: a waker delayed past
+ * the sleeper's next announcement cleared it with nobody asleep, and the
+ * sleeper then slept on an unchanged index with its flag gone. The slab
+ * counts its sleepers and sleeps on free_wake, which every wake bumps. */
 struct sleeper {
 	uint32_t *word;
 	uint32_t *flag;
@@ -205,7 +210,8 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 			return SHMPRIM_ERR_TIMED_OUT;
 	}
 	for (;;) {
-		uint32_t seen = sp_load_acquire_u32(s->word);
+		uint32_t *futex_word = s->flag ? s->flag : s->word;
+		uint32_t seen = s->flag ? 1u : sp_load_acquire_u32(s->word);
 		uint64_t now, slice;
 		int r;
 
@@ -221,7 +227,7 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 		}
 		slice = deadline - now < check ? deadline - now : check;
 		SHMPRIM_WINDOW(SHMPRIM_WINDOW_BEFORE_SLEEP);
-		r = futex_wait(s->word, seen, slice);
+		r = futex_wait(futex_word, seen, slice);
 		withdraw(s);
 		if (r != 0)
 			return SHMPRIM_ERR_SYSTEM;
@@ -251,20 +257,20 @@ static shmprim_spsc_header *ring_of_consumer(const shmprim_spsc_consumer *c)
 	return (shmprim_spsc_header *)((unsigned char *)c->tail - offsetof(shmprim_spsc_header, tail));
 }
 
-/* Wakes the other side if its flag says it may sleep on word. update (may be
- * NULL) is stored into word first: the producer's head, stored only every few
- * pushes, must be current, or a consumer that read it before our push would
- * find it unchanged in futex_wait and sleep through the wake. */
+/* Wakes the other side if its flag says it may be asleep on that flag.
+ * update (may be NULL) is stored into word first: the producer's head, stored
+ * only every few pushes, is then current for the consumer that wakes (a hint:
+ * it takes the whole interval before it at once). */
 static void wake_if_sleeping(uint32_t *flag, uint32_t *word, const uint32_t *update)
 {
 	sp_fence(SP_SEQ_CST);
 	/* Plain load first: no write (and no line transfer) while nobody sleeps. */
 	if (sp_load_relaxed_u32(flag) == 0)
 		return;
-	if (update && WAIT_STORE_HEAD_BEFORE_WAKE)
+	if (update)
 		sp_store_release_u32(word, *update);
 	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
-		futex_wake(word);
+		futex_wake(WAIT_WAKE_THE_FLAG ? flag : word);
 }
 
 void shmprim_spsc_notify_consumer(shmprim_spsc_producer *p)

@@ -3,9 +3,9 @@
  * not FUTEX_PRIVATE, so the two sides may be different processes).
  *
  * A waiter spins a little, then announces itself (a sleeping flag in the
- * ring, a waiter count in the slab), re-checks, and sleeps on the word the
- * other side changes: the consumer on head, the producer on tail, allocators
- * on the slab's free_wake. The other side's notify looks at the flag after a
+ * ring, a waiter count in the slab), re-checks, and sleeps: a ring side on
+ * its own flag (which the notifier clears before waking it), allocators on
+ * the slab's free_wake (which the notifier bumps). The other side's notify looks at the flag after a
  * full fence and makes a wake syscall only when someone may be asleep, so two
  * busy sides never enter the kernel. Both sides must use the notifying calls
  * (push_wait/pop_wait, or the plain calls followed by notify_*) whenever the
