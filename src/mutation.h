@@ -162,20 +162,4 @@
 #define SLAB_PUSH_BOUNDED 1
 #endif
 
-/* ---- blocking layer (src/wait.c) ---- */
-/* W1: a ring notify wakes the index word, not the flag the other side sleeps
- * on: a side already asleep sleeps through the wake (until its check slice). */
-#ifdef SHMPRIM_MUTANT_W1
-#define WAIT_WAKE_THE_FLAG 0
-#else
-#define WAIT_WAKE_THE_FLAG 1
-#endif
-/* W2: the slab's notify wakes without bumping free_wake first: an allocator
- * about to sleep on it sleeps through the wake. */
-#ifdef SHMPRIM_MUTANT_W2
-#define WAIT_BUMP_FREE_WAKE 0
-#else
-#define WAIT_BUMP_FREE_WAKE 1
-#endif
-
 #endif

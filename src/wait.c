@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "../backends/shmprim_atomic.h"
-#include "mutation.h"
 #include "test_hooks.h"
 
 #ifndef SYS_pidfd_open
@@ -270,7 +269,7 @@ static void wake_if_sleeping(uint32_t *flag, uint32_t *word, const uint32_t *upd
 	if (update)
 		sp_store_release_u32(word, *update);
 	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
-		futex_wake(WAIT_WAKE_THE_FLAG ? flag : word);
+		futex_wake(flag); /* the flag is what the other side sleeps on */
 }
 
 void shmprim_spsc_notify_consumer(shmprim_spsc_producer *p)
@@ -483,8 +482,7 @@ void shmprim_slab_raw_notify(shmprim_slab_raw *slab)
 	if (sp_load_relaxed_u32(&h->free_waiters) != 0) {
 		/* Changed before the wake, so an allocator about to sleep on the
 		 * old value does not (the kernel compares it under its lock). */
-		if (WAIT_BUMP_FREE_WAKE)
-			sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE);
+		sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE);
 		futex_wake(&h->free_wake);
 	}
 }
