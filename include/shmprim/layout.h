@@ -1,7 +1,7 @@
-/*
+/** @file
  * The shared-memory layout: an ABI. These bytes are the same whatever the
  * atomics backend, compiler or word size; every offset and size is asserted
- * below (and again in tests/layout). All integers are in the writer's native
+ * below (and again by tests/unit/test_layout.c and tests/portability/layout_dump.c). All integers are in the writer's native
  * byte order (attach reports SHMPRIM_ERR_WRONG_ENDIAN for the other order).
  * Shared words are plain integers here; only the library's backends access
  * them atomically. Layout version 3 (2 had one seq per entry; 1 had 2's
@@ -83,86 +83,101 @@
 extern "C" {
 #endif
 
-#define SHMPRIM_ALIGN 64u              /* header alignment (cache line) */
-#define SHMPRIM_SLOT_ALIGN 8u          /* ring slots and slab data alignment */
+#define SHMPRIM_ALIGN 64u              /**< header alignment (cache line) */
+#define SHMPRIM_SLOT_ALIGN 8u          /**< ring slots and slab data alignment */
+/** The layout this header describes; attach accepts exactly this version. */
 #define SHMPRIM_LAYOUT_VERSION 3u
 
-#define SHMPRIM_SPSC_MAGIC 0x53505352u /* ASCII "SPSR" as a big-endian u32 */
-#define SHMPRIM_SLAB_MAGIC 0x5350534Cu /* "SPSL" */
+#define SHMPRIM_SPSC_MAGIC 0x53505352u /**< ring header magic: ASCII "SPSR" as a big-endian u32 */
+#define SHMPRIM_SLAB_MAGIC 0x5350534Cu /**< slab header magic: "SPSL" */
+/** Largest ring capacity (2^31; capacities are powers of two). */
 #define SHMPRIM_SPSC_MAX_CAPACITY 0x80000000u
+/** Largest ring entry, in bytes (1 MiB). */
 #define SHMPRIM_SPSC_MAX_ENTRY_SIZE (1u << 20)
-#define SHMPRIM_SPSC_CELL_OVERHEAD 8u   /* seq + reserved before a cell's entries */
-#define SHMPRIM_SPSC_PACKED_PITCH_MAX 24u /* entries up to this pitch share 64-byte cells */
+#define SHMPRIM_SPSC_CELL_OVERHEAD 8u   /**< seq + reserved before a cell's entries */
+#define SHMPRIM_SPSC_PACKED_PITCH_MAX 24u /**< entries up to this pitch share 64-byte cells */
+/** Bytes of a cell holding several entries (one cache line). */
 #define SHMPRIM_SPSC_PACKED_CELL 64u
+/** Most slots a slab may have (2^30). */
 #define SHMPRIM_SLAB_MAX_SLOTS 0x40000000u
+/** Largest slab slot, in bytes (16 MiB). */
 #define SHMPRIM_SLAB_MAX_SLOT_SIZE (1u << 24)
+/** Bytes of metadata per slot (one cache line). */
 #define SHMPRIM_SLAB_META_STRIDE 64u
+/** Slot index meaning "none": the end of the free list. */
 #define SHMPRIM_SLAB_END 0xFFFFFFFFu
-#define SHMPRIM_SLAB_KIND_MASK 0x3u       /* state_gen: the slot state (FREE, ALLOCATED, IN_FLIGHT) */
-#define SHMPRIM_SLAB_FREEING 0x4u         /* state_gen: a free is in progress (FREE only) */
-#define SHMPRIM_SLAB_OWNER_SHIFT 3u       /* state_gen: owner id above the state bits */
-#define SHMPRIM_SLAB_OWNER_MAX 0x1FFFFFFFu /* owner ids are 1..this (0 = anonymous) */
+#define SHMPRIM_SLAB_KIND_MASK 0x3u       /**< state_gen: the slot state (FREE, ALLOCATED, IN_FLIGHT) */
+#define SHMPRIM_SLAB_FREEING 0x4u         /**< state_gen: a free is in progress (FREE only) */
+#define SHMPRIM_SLAB_OWNER_SHIFT 3u       /**< state_gen: owner id above the state bits */
+#define SHMPRIM_SLAB_OWNER_MAX 0x1FFFFFFFu /**< owner ids are 1..this (0 = anonymous) */
 
+/** A ring's header in shared memory (see the top of this file). */
 typedef struct shmprim_spsc_header {
 	/* line 0: immutable after init */
-	uint32_t magic;          /* 0 */
-	uint32_t version;        /* 4 */
-	uint32_t capacity;       /* 8 */
-	uint32_t entry_size;     /* 12 */
-	uint32_t cell_stride;    /* 16: 64, or 8 + entry_pitch (see above) */
-	uint32_t header_size;    /* 20: sizeof(shmprim_spsc_header) */
-	uint64_t slots_bytes;    /* 24: cells * cell_stride */
-	uint32_t flags;          /* 32: zero */
-	uint32_t entries_per_cell; /* 36: 7, 3, 2 or 1 (see above) */
-	uint32_t checksum;       /* 40: FNV-1a of bytes 0..39 */
-	uint8_t reserved0[84];   /* 44: zero */
+	uint32_t magic;          /**< 0: SHMPRIM_SPSC_MAGIC */
+	uint32_t version;        /**< 4: SHMPRIM_LAYOUT_VERSION */
+	uint32_t capacity;       /**< 8: entries, a power of two */
+	uint32_t entry_size;     /**< 12: bytes per entry */
+	uint32_t cell_stride;    /**< 16: 64, or 8 + entry_pitch (see above) */
+	uint32_t header_size;    /**< 20: sizeof(shmprim_spsc_header) */
+	uint64_t slots_bytes;    /**< 24: cells * cell_stride */
+	uint32_t flags;          /**< 32: zero */
+	uint32_t entries_per_cell; /**< 36: 7, 3, 2 or 1 (see above) */
+	uint32_t checksum;       /**< 40: FNV-1a of bytes 0..39 */
+	uint8_t reserved0[84];   /**< 44: zero */
 	/* producer line */
-	uint32_t head;              /* 128 */
-	uint32_t producer_pid;      /* 132 */
-	uint8_t reserved1[56];      /* 136: zero */
-	uint32_t producer_sleeping; /* 192 */
-	uint8_t reserved1b[60];     /* 196: zero */
+	uint32_t head;              /**< 128: entries published (stored every min(32, capacity)) */
+	uint32_t producer_pid;      /**< 132: pid the producer announced, 0 = none (a hint) */
+	uint8_t reserved1[56];      /**< 136: zero */
+	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep on tail */
+	uint8_t reserved1b[60];     /**< 196: zero */
 	/* consumer line */
-	uint32_t tail;              /* 256 */
-	uint32_t consumer_pid;      /* 260 */
-	uint8_t reserved2[56];      /* 264: zero */
-	uint32_t consumer_sleeping; /* 320 */
-	uint8_t reserved2b[60];     /* 324: zero */
+	uint32_t tail;              /**< 256: entries consumed */
+	uint32_t consumer_pid;      /**< 260: pid the consumer announced, 0 = none (a hint) */
+	uint8_t reserved2[56];      /**< 264: zero */
+	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep on head */
+	uint8_t reserved2b[60];     /**< 324: zero */
 } shmprim_spsc_header;
 
+/** A slab's header in shared memory (see the top of this file). */
 typedef struct shmprim_slab_header {
-	uint32_t magic;          /* 0 */
-	uint32_t version;        /* 4 */
-	uint32_t slot_count;     /* 8 */
-	uint32_t slot_size;      /* 12 */
-	uint32_t data_stride;    /* 16: round_up(slot_size, 8) */
-	uint32_t meta_stride;    /* 20: SHMPRIM_SLAB_META_STRIDE */
-	uint64_t meta_bytes;     /* 24: slot_count * meta_stride */
-	uint64_t data_bytes;     /* 32: slot_count * data_stride */
-	uint32_t header_size;    /* 40: sizeof(shmprim_slab_header) */
-	uint32_t flags;          /* 44: zero */
-	uint32_t reserved_a;     /* 48: zero */
-	uint32_t checksum;       /* 52: FNV-1a of bytes 0..51 */
-	uint8_t reserved0[72];   /* 56: zero */
-	uint64_t free_head;      /* 128 */
-	uint32_t free_waiters;   /* 136 */
-	uint32_t free_wake;      /* 140 */
-	uint32_t reclaim_lock;   /* 144 */
-	uint8_t reserved1[108];  /* 148: zero */
+	uint32_t magic;          /**< 0: SHMPRIM_SLAB_MAGIC */
+	uint32_t version;        /**< 4: SHMPRIM_LAYOUT_VERSION */
+	uint32_t slot_count;     /**< 8: slots */
+	uint32_t slot_size;      /**< 12: bytes per slot */
+	uint32_t data_stride;    /**< 16: round_up(slot_size, 8) */
+	uint32_t meta_stride;    /**< 20: SHMPRIM_SLAB_META_STRIDE */
+	uint64_t meta_bytes;     /**< 24: slot_count * meta_stride */
+	uint64_t data_bytes;     /**< 32: slot_count * data_stride */
+	uint32_t header_size;    /**< 40: sizeof(shmprim_slab_header) */
+	uint32_t flags;          /**< 44: zero */
+	uint32_t reserved_a;     /**< 48: zero */
+	uint32_t checksum;       /**< 52: FNV-1a of bytes 0..51 */
+	uint8_t reserved0[72];   /**< 56: zero */
+	uint64_t free_head;      /**< 128: free list: ABA tag << 32 | first slot index (SHMPRIM_SLAB_END = empty) */
+	uint32_t free_waiters;   /**< 136: processes sleeping in a blocking alloc */
+	uint32_t free_wake;      /**< 140: futex word a waking free bumps */
+	uint32_t reclaim_lock;   /**< 144: owner id of the process running a reclaim, 0 = none */
+	uint8_t reserved1[108];  /**< 148: zero */
 } shmprim_slab_header;
 
+/** One slot's metadata line in shared memory (see the top of this file). */
 typedef struct shmprim_slab_meta {
-	uint64_t state_gen;      /* 0 */
-	uint32_t next_free;      /* 8 */
-	uint32_t owner;          /* 12 */
-	uint32_t free_tag;       /* 16 */
-	uint32_t reclaim_mark;   /* 20 */
-	uint8_t reserved[40];    /* 24: zero */
+	uint64_t state_gen;      /**< 0: generation << 32 | owner << 3 | FREEING | state, changed by one CAS */
+	uint32_t next_free;      /**< 8: free-list link (SHMPRIM_SLAB_END = last) */
+	uint32_t owner;          /**< 12: reserved, zero (the owner lives in state_gen) */
+	uint32_t free_tag;       /**< 16: free_head tag of the push that last linked the slot */
+	uint32_t reclaim_mark;   /**< 20: reclaim's scratch word */
+	uint8_t reserved[40];    /**< 24: zero */
 } shmprim_slab_meta;
 
+/** Bytes of a ring header. */
 #define SHMPRIM_SPSC_HEADER_SIZE 384u
+/** Bytes of a slab header. */
 #define SHMPRIM_SLAB_HEADER_SIZE 256u
+/** Ring header bytes the checksum covers (it sits right after them). */
 #define SHMPRIM_SPSC_CHECKSUM_SPAN 40u
+/** Slab header bytes the checksum covers (it sits right after them). */
 #define SHMPRIM_SLAB_CHECKSUM_SPAN 52u
 
 SHMPRIM_STATIC_ASSERT(sizeof(shmprim_spsc_header) == SHMPRIM_SPSC_HEADER_SIZE, spsc_header_size);

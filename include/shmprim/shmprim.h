@@ -1,4 +1,5 @@
-/* shmprim: lock-free primitives for shared-memory IPC. The one header to include. */
+/** @file
+ * shmprim: lock-free primitives for shared-memory IPC. The one header to include. */
 #ifndef SHMPRIM_H
 #define SHMPRIM_H
 

@@ -1,4 +1,4 @@
-/*
+/** @file
  * Wait-free single-producer / single-consumer ring of fixed-size entries.
  *
  * Raw form (shmprim_spsc_raw_*): the caller places the header and the slots
@@ -26,73 +26,100 @@
 extern "C" {
 #endif
 
+/** What a push (or a batch, in its result argument) did. */
 typedef enum shmprim_push_result {
-	SHMPRIM_PUSH_OK = 0,
-	SHMPRIM_PUSH_WOULD_BLOCK = 1, /* ring full */
-	SHMPRIM_PUSH_CORRUPT = 2      /* the consumer's index is impossible (more than capacity behind) */
+	SHMPRIM_PUSH_OK = 0,          /**< pushed */
+	SHMPRIM_PUSH_WOULD_BLOCK = 1, /**< ring full */
+	SHMPRIM_PUSH_CORRUPT = 2      /**< the consumer's index is impossible (more than capacity behind) */
 } shmprim_push_result;
 
-/* Private copy of where entries live (layout.h: cells of entries_per_cell
+/** Private copy of where entries live (layout.h: cells of entries_per_cell
  * entries under one seq word), taken at init/attach and never re-read from
  * shared memory. */
 typedef struct shmprim_spsc_geometry {
-	unsigned char *slots;     /* first cell */
+	unsigned char *slots;     /**< first cell */
+	/** entries, a power of two */
 	uint32_t capacity;
-	uint32_t mask;            /* capacity - 1 */
+	uint32_t mask;            /**< capacity - 1 */
+	/** bytes per entry */
 	uint32_t entry_size;
-	uint32_t entry_pitch;     /* entry_size rounded up to SHMPRIM_SLOT_ALIGN */
+	uint32_t entry_pitch;     /**< entry_size rounded up to SHMPRIM_SLOT_ALIGN */
+	/** entries sharing one seq word: 7, 3, 2 or 1 */
 	uint32_t entries_per_cell;
+	/** bytes from one cell to the next */
 	uint32_t cell_stride;
-	uint32_t cell_gap;        /* cell_stride - entries_per_cell * entry_pitch */
-	uint32_t cell_mul;        /* cell of ring index i = i * cell_mul >> cell_shift */
+	uint32_t cell_gap;        /**< cell_stride - entries_per_cell * entry_pitch */
+	uint32_t cell_mul;        /**< cell of ring index i = i * cell_mul >> cell_shift */
+	/** see cell_mul */
 	uint32_t cell_shift;
 } shmprim_spsc_geometry;
 
-/* Private view of a ring: pointers into shared memory plus a copy of its geometry. */
+/** Private view of a ring: pointers into shared memory plus a copy of its geometry. */
 typedef struct shmprim_spsc_raw {
+	/** the header in shared memory */
 	shmprim_spsc_header *header;
+	/** where the entries are, copied at init/attach */
 	shmprim_spsc_geometry geo;
 } shmprim_spsc_raw;
 
+/** A ring in a region (region form): the raw view plus where it sits. */
 typedef struct shmprim_spsc {
+	/** the ring itself */
 	shmprim_spsc_raw raw;
+	/** the region it sits in */
 	shmprim_region region;
+	/** its header's offset in the region */
 	size_t offset;
 } shmprim_spsc;
 
-/* Fields are private; the struct is public so handles can live on the stack. */
+/** The producer side (from split). Fields are private; the struct is public so
+ * handles can live on the stack. */
 typedef struct shmprim_spsc_producer {
+	/** copy of the ring's geometry */
 	shmprim_spsc_geometry geo;
-	uint32_t *head;           /* shared: published count */
-	const uint32_t *tail;     /* shared: consumer's count */
-	uint32_t local_head;      /* next position to write */
-	uint32_t cached_tail;     /* last tail seen; reloaded only when the ring looks full */
+	uint32_t *head;           /**< shared: published count */
+	const uint32_t *tail;     /**< shared: consumer's count */
+	uint32_t local_head;      /**< next position to write */
+	uint32_t cached_tail;     /**< last tail seen; reloaded only when the ring looks full */
 } shmprim_spsc_producer;
 
+/** The consumer side (from split). Fields are private, as the producer's. */
 typedef struct shmprim_spsc_consumer {
+	/** copy of the ring's geometry */
 	shmprim_spsc_geometry geo;
+	/** shared: the producer's published count */
 	const uint32_t *head;
+	/** shared: the consumed count this side stores */
 	uint32_t *tail;
-	uint32_t local_tail;      /* next position to read */
-	uint32_t cached_head;     /* entries before this are known published; refreshed only when reached */
+	uint32_t local_tail;      /**< next position to read */
+	uint32_t cached_head;     /**< entries before this are known published; refreshed only when reached */
 } shmprim_spsc_consumer;
 
-/* Cell number of ring index i: a multiply and shift, exact for every index
- * below SHMPRIM_SPSC_MAX_CAPACITY (see cell_divider in src/spsc.c). */
+/** Cell number of ring index i: a multiply and shift, exact for every index
+ * below SHMPRIM_SPSC_MAX_CAPACITY (see cell_divider in src/spsc.c).
+ * @param geo   the handle's geometry
+ * @param index ring index (position & mask)
+ * @return the cell holding that index */
 static inline uint32_t shmprim_spsc_cell_number(const shmprim_spsc_geometry *geo, uint32_t index)
 {
 	return (uint32_t)(((uint64_t)index * geo->cell_mul) >> geo->cell_shift);
 }
 
-/* The cell (its seq word first) holding the entry for a position. */
+/** The cell (its seq word first) holding the entry for a position.
+ * @param geo      the handle's geometry
+ * @param position free-running position
+ * @return the cell's first byte */
 static inline unsigned char *shmprim_spsc_cell_at(const shmprim_spsc_geometry *geo, uint32_t position)
 {
 	return geo->slots + (size_t)shmprim_spsc_cell_number(geo, position & geo->mask) * geo->cell_stride;
 }
 
-/* The entry bytes for a position: plain arithmetic on private geometry.
+/** The entry bytes for a position: plain arithmetic on private geometry.
  * cell * cell_stride + (index - cell * entries_per_cell) * entry_pitch,
- * folded into index * entry_pitch + cell * cell_gap. */
+ * folded into index * entry_pitch + cell * cell_gap.
+ * @param geo      the handle's geometry
+ * @param position free-running position
+ * @return the entry's first byte */
 static inline unsigned char *shmprim_spsc_entry_at(const shmprim_spsc_geometry *geo, uint32_t position)
 {
 	uint32_t index = position & geo->mask;
@@ -101,23 +128,32 @@ static inline unsigned char *shmprim_spsc_entry_at(const shmprim_spsc_geometry *
 	       (size_t)shmprim_spsc_cell_number(geo, index) * geo->cell_gap;
 }
 
-/* A racy snapshot: exact only when both sides are idle. head counts the
+/** A racy snapshot: exact only when both sides are idle. head counts the
  * published entries: the shared head (stored only every few entries) plus the
  * published slots after it. */
 typedef struct shmprim_spsc_snapshot {
+	/** entries published */
 	uint32_t head;
+	/** entries consumed */
 	uint32_t tail;
+	/** the ring's capacity */
 	uint32_t capacity;
-	uint32_t len;             /* head - tail, clamped to capacity */
+	uint32_t len;             /**< head - tail, clamped to capacity */
 } shmprim_spsc_snapshot;
 
 /* ---- sizes ---- */
-/* Bytes for the slots array; 0 if capacity or entry_size is invalid. */
+/** Bytes for the slots array (raw form).
+ * @param capacity   entries, a power of two up to SHMPRIM_SPSC_MAX_CAPACITY
+ * @param entry_size bytes per entry, 1..SHMPRIM_SPSC_MAX_ENTRY_SIZE
+ * @return the size, or 0 if capacity or entry_size is invalid */
 SHMPRIM_API size_t shmprim_spsc_slots_size(uint32_t capacity, uint32_t entry_size);
-/* Header + slots, for the region form; 0 if capacity or entry_size is invalid. */
+/** Header + slots, for the region form.
+ * @param capacity   entries, a power of two up to SHMPRIM_SPSC_MAX_CAPACITY
+ * @param entry_size bytes per entry, 1..SHMPRIM_SPSC_MAX_ENTRY_SIZE
+ * @return the size, or 0 if capacity or entry_size is invalid */
 SHMPRIM_API size_t shmprim_spsc_required_size(uint32_t capacity, uint32_t entry_size);
 
-/* What an attacher expects of a ring someone else created. A header can be
+/** What an attacher expects of a ring someone else created. A header can be
  * valid, checksum included, and still describe another ring than the one this
  * process was written for (another build, a restarted or hostile creator):
  * the checksum only proves the header is self-consistent, since anyone can
@@ -128,73 +164,151 @@ SHMPRIM_API size_t shmprim_spsc_required_size(uint32_t capacity, uint32_t entry_
  *   min_capacity, max_capacity   the header's capacity must lie between them
  *                 (0: no bound on that side; for an exact capacity pass it twice) */
 typedef struct shmprim_spsc_expect {
+	/** must equal the header's (required) */
 	uint32_t entry_size;
+	/** least capacity accepted (0: no bound) */
 	uint32_t min_capacity;
+	/** most capacity accepted (0: no bound) */
 	uint32_t max_capacity;
 } shmprim_spsc_expect;
 
 /* ---- raw form ---- */
-/* header: SHMPRIM_SPSC_HEADER_SIZE bytes, SHMPRIM_ALIGN-aligned.
- * slots: slots_len >= shmprim_spsc_slots_size(), SHMPRIM_SLOT_ALIGN-aligned. */
+/** Writes a fresh, empty ring over caller-placed header and slots.
+ * @param ring       the handle to fill
+ * @param header     SHMPRIM_SPSC_HEADER_SIZE bytes, SHMPRIM_ALIGN-aligned
+ * @param slots      the cells, SHMPRIM_SLOT_ALIGN-aligned
+ * @param slots_len  bytes at slots, at least shmprim_spsc_slots_size()
+ * @param capacity   entries, a power of two up to SHMPRIM_SPSC_MAX_CAPACITY
+ * @param entry_size bytes per entry, 1..SHMPRIM_SPSC_MAX_ENTRY_SIZE
+ * @return SHMPRIM_OK, or why not (nothing is written then) */
 SHMPRIM_API shmprim_status shmprim_spsc_raw_init(shmprim_spsc_raw *ring, void *header, void *slots,
                                                  size_t slots_len, uint32_t capacity, uint32_t entry_size);
-/* The attach to use: validates the header, then refuses a geometry other than
+/** The attach to use: validates the header, then refuses a geometry other than
  * *expect (SHMPRIM_ERR_UNEXPECTED_GEOMETRY), then one whose slots do not fit in
  * slots_len (SHMPRIM_ERR_REGION_TOO_SMALL). INVALID_ARGUMENT for an expectation
- * that no ring can meet (entry_size 0 or too large, min_capacity > max_capacity). */
+ * that no ring can meet (entry_size 0 or too large, min_capacity > max_capacity).
+ * @param ring      the handle to fill
+ * @param header    the ring's header
+ * @param slots     its cells
+ * @param slots_len bytes at slots
+ * @param expect    the geometry this process was written for
+ * @return SHMPRIM_OK, or why the ring was refused */
 SHMPRIM_API shmprim_status shmprim_spsc_raw_attach_expect(shmprim_spsc_raw *ring, void *header, void *slots,
                                                           size_t slots_len, const shmprim_spsc_expect *expect);
-/* Attach with no expectation: accepts any valid ring that fits in slots_len.
+/** Attach with no expectation: accepts any valid ring that fits in slots_len.
  * The caller MUST then check shmprim_spsc_entry_size (raw: ring->geo.entry_size)
  * against the size of every buffer it pushes from or pops into, and the
  * capacity against what it planned for: push and pop copy entry_size bytes,
- * whatever the caller's buffer holds. Prefer the _expect form. */
+ * whatever the caller's buffer holds. Prefer the _expect form.
+ * @param ring      the handle to fill
+ * @param header    the ring's header
+ * @param slots     its cells
+ * @param slots_len bytes at slots
+ * @return SHMPRIM_OK, or why the ring was refused */
 SHMPRIM_API shmprim_status shmprim_spsc_raw_attach(shmprim_spsc_raw *ring, void *header, void *slots,
                                                    size_t slots_len);
+/** Hands out the ring's producer and consumer (raw form of shmprim_spsc_split()).
+ * @param ring     an initialised or attached ring
+ * @param producer filled with the producer side, or NULL if not taken
+ * @param consumer filled with the consumer side, or NULL if not taken */
 SHMPRIM_API void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer *producer,
                                         shmprim_spsc_consumer *consumer);
+/** A racy snapshot of the ring's indices (raw form of shmprim_spsc_snapshot_of()).
+ * @param ring an initialised or attached ring
+ * @return head, tail, capacity and len as read now */
 SHMPRIM_API shmprim_spsc_snapshot shmprim_spsc_raw_snapshot(const shmprim_spsc_raw *ring);
 
 /* ---- region form ---- */
+/** Writes a fresh, empty ring in a region at an offset (header, then slots).
+ * @param ring       the handle to fill
+ * @param region     the region
+ * @param offset     where the header goes, a multiple of SHMPRIM_ALIGN
+ * @param capacity   entries, a power of two up to SHMPRIM_SPSC_MAX_CAPACITY
+ * @param entry_size bytes per entry, 1..SHMPRIM_SPSC_MAX_ENTRY_SIZE
+ * @return SHMPRIM_OK, or why not (nothing is written then) */
 SHMPRIM_API shmprim_status shmprim_spsc_init(shmprim_spsc *ring, shmprim_region region, size_t offset,
                                              uint32_t capacity, uint32_t entry_size);
-/* The attach to use in a region shared with other structures: as the raw
+/** The attach to use in a region shared with other structures: as the raw
  * _expect form, and the ring (header and slots) must end within `extent`
  * bytes from offset, the bytes the caller's layout gives it (normally
  * shmprim_spsc_required_size of the geometry it expects): a header claiming
  * more is refused with SHMPRIM_ERR_OVERLAP instead of reaching over the next
  * structure. REGION_TOO_SMALL if extent runs past the region, INVALID_ARGUMENT
- * for an extent smaller than a header. */
+ * for an extent smaller than a header.
+ * @param ring   the handle to fill
+ * @param region the region
+ * @param offset the header's offset
+ * @param extent bytes from offset the ring may cover
+ * @param expect the geometry this process was written for
+ * @return SHMPRIM_OK, or why the ring was refused */
 SHMPRIM_API shmprim_status shmprim_spsc_attach_expect(shmprim_spsc *ring, shmprim_region region, size_t offset,
                                                       size_t extent, const shmprim_spsc_expect *expect);
-/* No expectation and no extent: the ring may claim everything from offset to
+/** No expectation and no extent: the ring may claim everything from offset to
  * the region's end. The caller MUST check entry size and capacity afterwards
  * (see shmprim_spsc_raw_attach) and that the ring ends before any neighbour
- * (offset + shmprim_spsc_required_size(capacity, entry_size)). Prefer the _expect form. */
+ * (offset + shmprim_spsc_required_size(capacity, entry_size)). Prefer the _expect form.
+ * @param ring   the handle to fill
+ * @param region the region
+ * @param offset the header's offset
+ * @return SHMPRIM_OK, or why the ring was refused */
 SHMPRIM_API shmprim_status shmprim_spsc_attach(shmprim_spsc *ring, shmprim_region region, size_t offset);
+/** Hands out the producer and the consumer; one of each may be in use at a
+ * time across all processes.
+ * @param ring     an initialised or attached ring
+ * @param producer filled with the producer side, or NULL if not taken
+ * @param consumer filled with the consumer side, or NULL if not taken */
 SHMPRIM_API void shmprim_spsc_split(shmprim_spsc *ring, shmprim_spsc_producer *producer,
                                     shmprim_spsc_consumer *consumer);
+/** A racy snapshot of the ring's indices: exact only when both sides are idle.
+ * @param ring the ring
+ * @return head, tail, capacity and len as read now */
 SHMPRIM_API shmprim_spsc_snapshot shmprim_spsc_snapshot_of(const shmprim_spsc *ring);
+/** The ring's capacity, from the private copy.
+ * @param ring the ring
+ * @return entries it holds */
 SHMPRIM_API uint32_t shmprim_spsc_capacity(const shmprim_spsc *ring);
+/** The ring's entry size, from the private copy: check it after a plain attach.
+ * @param ring the ring
+ * @return bytes each push and pop copies */
 SHMPRIM_API uint32_t shmprim_spsc_entry_size(const shmprim_spsc *ring);
-/* Approximate (racy) unless both sides are idle. */
+/** Whether the ring holds no entry. Approximate (racy) unless both sides are idle.
+ * @param ring the ring
+ * @return true if empty as read now */
 SHMPRIM_API bool shmprim_spsc_is_empty(const shmprim_spsc *ring);
+/** Entries published and not consumed. Approximate (racy) unless both sides are idle.
+ * @param ring the ring
+ * @return the count as read now, at most the capacity */
 SHMPRIM_API uint32_t shmprim_spsc_len(const shmprim_spsc *ring);
 
 /* ---- producer ---- */
-/* Copies entry_size bytes from entry into the ring. */
+/** Copies entry_size bytes from entry into the ring.
+ * @param producer the producer side
+ * @param entry    entry_size bytes
+ * @return SHMPRIM_PUSH_OK, SHMPRIM_PUSH_WOULD_BLOCK (full) or SHMPRIM_PUSH_CORRUPT */
 SHMPRIM_API shmprim_push_result shmprim_spsc_push(shmprim_spsc_producer *producer, const void *entry);
-/* Approximate: true if the producer's view says full (may reload the consumer's index). */
+/** Approximate: true if the producer's view says full (may reload the consumer's index).
+ * @param producer the producer side
+ * @return true if a push would find no room now */
 SHMPRIM_API bool shmprim_spsc_is_full(shmprim_spsc_producer *producer);
-/* Approximate free space: capacity minus entries not yet consumed as last seen. */
+/** Approximate free space: capacity minus entries not yet consumed as last seen.
+ * @param producer the producer side
+ * @return entries that can be pushed without blocking, at least */
 SHMPRIM_API uint32_t shmprim_spsc_available(shmprim_spsc_producer *producer);
 
 /* ---- consumer ---- */
-/* Copies the oldest entry into entry_out and returns true, or returns false if empty. */
+/** Copies the oldest entry into entry_out and returns true, or returns false if empty.
+ * @param consumer  the consumer side
+ * @param entry_out room for entry_size bytes
+ * @return true if an entry was popped */
 SHMPRIM_API bool shmprim_spsc_pop(shmprim_spsc_consumer *consumer, void *entry_out);
-/* Exact for the consumer (nothing it has not popped can disappear). */
+/** Whether the consumer has nothing to pop. Exact for the consumer (nothing it
+ * has not popped can disappear).
+ * @param consumer the consumer side
+ * @return true if a pop would return false now */
 SHMPRIM_API bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *consumer);
-/* Approximate: entries published and not yet popped, as last seen. */
+/** Approximate: entries published and not yet popped, as last seen.
+ * @param consumer the consumer side
+ * @return the count */
 SHMPRIM_API uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *consumer);
 
 /* ---- batches ----
@@ -205,11 +319,33 @@ SHMPRIM_API uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *consumer);
  * *result (may be NULL): SHMPRIM_PUSH_OK if all n were pushed, WOULD_BLOCK if
  * fewer (not enough room), CORRUPT if the consumer's index is impossible (then
  * nothing was pushed). */
+/** Pushes all n entries or none (the batches note in spsc.h says what a batch costs).
+ * @param producer the producer side
+ * @param entries  n entries of entry_size bytes, back to back
+ * @param n        entries to push
+ * @param result   set to the outcome (may be NULL)
+ * @return entries pushed: n or 0 */
 SHMPRIM_API uint32_t shmprim_spsc_push_bulk(shmprim_spsc_producer *producer, const void *entries, uint32_t n,
                                             shmprim_push_result *result);
+/** Pushes as many of n entries as fit (the batches note in spsc.h says what a batch costs).
+ * @param producer the producer side
+ * @param entries  n entries of entry_size bytes, back to back
+ * @param n        entries offered
+ * @param result   set to the outcome (may be NULL)
+ * @return entries pushed, 0..n */
 SHMPRIM_API uint32_t shmprim_spsc_push_burst(shmprim_spsc_producer *producer, const void *entries, uint32_t n,
                                              shmprim_push_result *result);
+/** Pops n entries or none.
+ * @param consumer    the consumer side
+ * @param entries_out room for n entries of entry_size bytes
+ * @param n           entries wanted
+ * @return entries popped: n or 0 */
 SHMPRIM_API uint32_t shmprim_spsc_pop_bulk(shmprim_spsc_consumer *consumer, void *entries_out, uint32_t n);
+/** Pops up to n entries.
+ * @param consumer    the consumer side
+ * @param entries_out room for n entries of entry_size bytes
+ * @param n           most entries wanted
+ * @return entries popped, 0..n */
 SHMPRIM_API uint32_t shmprim_spsc_pop_burst(shmprim_spsc_consumer *consumer, void *entries_out, uint32_t n);
 
 /* ---- zero-copy ----
@@ -223,32 +359,58 @@ SHMPRIM_API uint32_t shmprim_spsc_pop_burst(shmprim_spsc_consumer *consumer, voi
  * the first m slots back to the producer (only slots that peek would still
  * report; returns the count released). Until commit / release, nothing
  * changes for the other side, so reserve and peek may be repeated. */
+/** Finds up to n free slots to write in place, publishing nothing (the zero-copy note in spsc.h gives the protocol).
+ * @param producer the producer side
+ * @param n        slots wanted
+ * @param result   set as for push_burst (may be NULL)
+ * @return slots reserved, 0..n */
 SHMPRIM_API uint32_t shmprim_spsc_reserve(shmprim_spsc_producer *producer, uint32_t n, shmprim_push_result *result);
+/** Publishes the first n reserved entries, in order.
+ * @param producer the producer side
+ * @param n        entries to publish, at most what reserve returned
+ * @return entries published */
 SHMPRIM_API uint32_t shmprim_spsc_commit(shmprim_spsc_producer *producer, uint32_t n);
+/** Finds up to n published entries to read in place, taking nothing.
+ * @param consumer the consumer side
+ * @param n        entries wanted
+ * @return entries visible, 0..n */
 SHMPRIM_API uint32_t shmprim_spsc_peek(shmprim_spsc_consumer *consumer, uint32_t n);
+/** Hands the first n peeked slots back to the producer.
+ * @param consumer the consumer side
+ * @param n        slots to release, at most what peek would report
+ * @return slots released */
 SHMPRIM_API uint32_t shmprim_spsc_release(shmprim_spsc_consumer *consumer, uint32_t n);
 
-/* Entry i of the current reservation / peek: plain pointer arithmetic on the
+/** Entry i of the current reservation / peek: plain pointer arithmetic on the
  * private handle (no shared word is read), so it inlines. Entries are
- * SHMPRIM_SLOT_ALIGN-aligned; only i < the count reserve/peek returned is valid. */
+ * SHMPRIM_SLOT_ALIGN-aligned; only i < the count reserve/peek returned is valid.
+ * @param producer the producer side, after shmprim_spsc_reserve()
+ * @param i        entry of the reservation
+ * @return where to write entry i (entry_size bytes) */
 static inline void *shmprim_spsc_reserved_entry(const shmprim_spsc_producer *producer, uint32_t i)
 {
 	return shmprim_spsc_entry_at(&producer->geo, producer->local_head + i);
 }
 
+/** Entry i of the current peek (see shmprim_spsc_reserved_entry()).
+ * @param consumer the consumer side, after shmprim_spsc_peek()
+ * @param i        entry of the peek
+ * @return where to read entry i (entry_size bytes) */
 static inline const void *shmprim_spsc_peeked_entry(const shmprim_spsc_consumer *consumer, uint32_t i)
 {
 	return shmprim_spsc_entry_at(&consumer->geo, consumer->local_tail + i);
 }
 
-/* ---- typed wrappers ----
+/** Typed wrappers.
  * SHMPRIM_SPSC_TYPED(name, type) defines static inline name_push, name_pop,
  * name_push_burst and name_pop_burst for a ring whose entry_size is
  * sizeof(type) (alignof(type) must be <= SHMPRIM_SLOT_ALIGN). The bursts go
  * through reserve/commit and peek/release, so each entry is moved by a plain
  * typed assignment in the caller's code, with one library call per side per
  * batch. A handle whose entry_size is not sizeof(type) moves nothing: push
- * returns SHMPRIM_PUSH_CORRUPT, pop false, bursts 0. */
+ * returns SHMPRIM_PUSH_CORRUPT, pop false, bursts 0.
+ * @param name prefix of the four functions
+ * @param type the entry type */
 #define SHMPRIM_SPSC_TYPED(name, type)                                                                  \
 	static inline shmprim_push_result name##_push(shmprim_spsc_producer *producer, const type *entry) \
 	{                                                                                                \

@@ -1,4 +1,4 @@
-/*
+/** @file
  * Blocking on top of the non-blocking ring and slab (Linux futexes, shared:
  * not FUTEX_PRIVATE, so the two sides may be different processes).
  *
@@ -36,32 +36,41 @@
 extern "C" {
 #endif
 
-/* A process to watch. Uses a pidfd (Linux 5.3+), which cannot be fooled by
+/** A process to watch. Uses a pidfd (Linux 5.3+), which cannot be fooled by
  * pid reuse once opened; where pidfds are refused it falls back to kill(pid, 0)
- * plus /proc/<pid>/stat (a zombie counts as dead), which can be. */
+ * plus `/proc/<pid>/stat` (a zombie counts as dead), which can be. */
 typedef struct shmprim_peer {
+	/** the process id */
 	int pid;
-	int pidfd;   /* -1 when using the fallback */
+	int pidfd;   /**< -1 when using the fallback */
 } shmprim_peer;
 
-/* SHMPRIM_ERR_PEER_DEAD if pid is already gone, SHMPRIM_ERR_INVALID_ARGUMENT for pid <= 0. */
+/** Starts watching a process.
+ * @param peer filled in; release with shmprim_peer_close()
+ * @param pid  the process
+ * @return SHMPRIM_OK, SHMPRIM_ERR_PEER_DEAD if pid is already gone, SHMPRIM_ERR_INVALID_ARGUMENT for pid <= 0 */
 SHMPRIM_API shmprim_status shmprim_peer_watch(shmprim_peer *peer, int pid);
-/* SHMPRIM_OK while it runs, SHMPRIM_ERR_PEER_DEAD once it has exited (zombie included). */
+/** Whether the watched process still runs.
+ * @param peer a watched peer
+ * @return SHMPRIM_OK while it runs, SHMPRIM_ERR_PEER_DEAD once it has exited (zombie included) */
 SHMPRIM_API shmprim_status shmprim_peer_check(const shmprim_peer *peer);
+/** Stops watching (closes the pidfd).
+ * @param peer a watched peer */
 SHMPRIM_API void shmprim_peer_close(shmprim_peer *peer);
 
-#define SHMPRIM_WAIT_DEFAULT_SPIN 256u             /* tries before the first sleep */
-#define SHMPRIM_WAIT_DEFAULT_CHECK_NS 20000000ull  /* 20 ms between peer checks */
-/* While spinning, the clock is read every this many tries, so a wait returns
+#define SHMPRIM_WAIT_DEFAULT_SPIN 256u             /**< tries before the first sleep */
+#define SHMPRIM_WAIT_DEFAULT_CHECK_NS 20000000ull  /**< 20 ms between peer checks */
+/** While spinning, the clock is read every this many tries, so a wait returns
  * TIMED_OUT at most this many tries (each a pause and one attempt) after its
  * deadline, whatever the spin count: see "Timeouts" in docs/ipc.md for the
  * overrun as measured. */
 #define SHMPRIM_WAIT_CLOCK_EVERY 64u
 
+/** How a wait spins and whom it watches (see the note below it for timeouts). */
 typedef struct shmprim_wait_opts {
-	const shmprim_peer *peer; /* NULL: no liveness check */
-	uint32_t spin;            /* tries (with a pause) before sleeping */
-	uint64_t check_ns;        /* longest sleep between checks of peer and state; 0: default */
+	const shmprim_peer *peer; /**< NULL: no liveness check */
+	uint32_t spin;            /**< tries (with a pause) before sleeping */
+	uint64_t check_ns;        /**< longest sleep between checks of peer and state; 0: default */
 } shmprim_wait_opts;
 
 /* opts may be NULL: defaults, no peer. timeout_ns is for the whole call, spin
@@ -70,38 +79,88 @@ typedef struct shmprim_wait_opts {
  * after it (plus whatever the scheduler adds). */
 
 /* ---- ring ---- */
+/** Pushes one entry, waiting for room.
+ * @param producer   the producer side
+ * @param entry      entry_size bytes
+ * @param timeout_ns for the whole call, spin included; 0 tries once
+ * @param opts       spin, peer and check interval; NULL for defaults and no peer
+ * @return SHMPRIM_OK, or as listed at the top of this file */
 SHMPRIM_API shmprim_status shmprim_spsc_push_wait(shmprim_spsc_producer *producer, const void *entry,
                                                   uint64_t timeout_ns, const shmprim_wait_opts *opts);
+/** Pops one entry, waiting for one.
+ * @param consumer   the consumer side
+ * @param entry_out  room for entry_size bytes
+ * @param timeout_ns for the whole call, spin included; 0 tries once
+ * @param opts       spin, peer and check interval; NULL for defaults and no peer
+ * @return SHMPRIM_OK, or as listed at the top of this file */
 SHMPRIM_API shmprim_status shmprim_spsc_pop_wait(shmprim_spsc_consumer *consumer, void *entry_out,
                                                  uint64_t timeout_ns, const shmprim_wait_opts *opts);
-/* Wait until an entry can be pushed / popped without doing it (for batch calls). */
+/** Waits until an entry can be pushed, without pushing (for batch calls).
+ * @param producer   the producer side
+ * @param timeout_ns for the whole call, spin included; 0 tries once
+ * @param opts       spin, peer and check interval; NULL for defaults and no peer
+ * @return SHMPRIM_OK, or as listed at the top of this file */
 SHMPRIM_API shmprim_status shmprim_spsc_wait_writable(shmprim_spsc_producer *producer, uint64_t timeout_ns,
                                                       const shmprim_wait_opts *opts);
+/** Waits until an entry can be popped, without popping (for batch calls).
+ * @param consumer   the consumer side
+ * @param timeout_ns for the whole call, spin included; 0 tries once
+ * @param opts       spin, peer and check interval; NULL for defaults and no peer
+ * @return SHMPRIM_OK, or as listed at the top of this file */
 SHMPRIM_API shmprim_status shmprim_spsc_wait_readable(shmprim_spsc_consumer *consumer, uint64_t timeout_ns,
                                                       const shmprim_wait_opts *opts);
-/* After plain (non-waiting) pushes / pops: wake the other side if it may be asleep. */
+/** After plain (non-waiting) pushes: wake the consumer if it may be asleep.
+ * @param producer the producer side */
 SHMPRIM_API void shmprim_spsc_notify_consumer(shmprim_spsc_producer *producer);
+/** After plain (non-waiting) pops: wake the producer if it may be asleep.
+ * @param consumer the consumer side */
 SHMPRIM_API void shmprim_spsc_notify_producer(shmprim_spsc_consumer *consumer);
-/* Publish this process's pid in the ring (a hint for the other side's peer watch),
- * and read the other side's (0 = none announced). */
+/** Publishes this process's pid in the ring as the producer's (a hint for the
+ * other side's peer watch).
+ * @param producer the producer side */
 SHMPRIM_API void shmprim_spsc_announce_producer(shmprim_spsc_producer *producer);
+/** Publishes this process's pid in the ring as the consumer's.
+ * @param consumer the consumer side */
 SHMPRIM_API void shmprim_spsc_announce_consumer(shmprim_spsc_consumer *consumer);
+/** The pid the producer announced (a hint, never trusted further).
+ * @param consumer the consumer side
+ * @return the pid, or 0 if none was announced */
 SHMPRIM_API int shmprim_spsc_producer_pid(const shmprim_spsc_consumer *consumer);
+/** The pid the consumer announced (a hint, never trusted further).
+ * @param producer the producer side
+ * @return the pid, or 0 if none was announced */
 SHMPRIM_API int shmprim_spsc_consumer_pid(const shmprim_spsc_producer *producer);
 
 /* ---- slab ---- */
-/* try_alloc until a slot is free. CONTENDED from try_alloc is retried within the timeout. */
+/** try_alloc until a slot is free. CONTENDED from try_alloc is retried within the timeout.
+ * @param slab       the slab (raw form)
+ * @param out        receives the slot's handle
+ * @param timeout_ns for the whole call, spin included; 0 tries once
+ * @param opts       spin, peer and check interval; NULL for defaults and no peer
+ * @return SHMPRIM_OK, or as listed at the top of this file */
 SHMPRIM_API shmprim_status shmprim_slab_raw_alloc_wait(shmprim_slab_raw *slab, shmprim_slot_handle *out,
                                                        uint64_t timeout_ns, const shmprim_wait_opts *opts);
-/* After frees (or a reclaim): if any allocator may be asleep, wake every
+/** After frees (or a reclaim): if any allocator may be asleep, wake every
  * sleeping allocator (all of them, not one: each retries try_alloc and those
  * that find no slot sleep again, so no freed slot waits on a missed wake).
- * The ring's notify_* wake the one other side. */
+ * The ring's notify_* wake the one other side.
+ * @param slab the slab (raw form) */
 SHMPRIM_API void shmprim_slab_raw_notify(shmprim_slab_raw *slab);
+/** shmprim_slab_raw_alloc_wait() for the region form.
+ * @param slab       the slab
+ * @param out        receives the slot's handle
+ * @param timeout_ns for the whole call, spin included; 0 tries once
+ * @param opts       spin, peer and check interval; NULL for defaults and no peer
+ * @return SHMPRIM_OK, or as listed at the top of this file */
 SHMPRIM_API shmprim_status shmprim_slab_alloc_wait(shmprim_slab *slab, shmprim_slot_handle *out,
                                                    uint64_t timeout_ns, const shmprim_wait_opts *opts);
+/** shmprim_slab_raw_notify() for the region form.
+ * @param slab the slab */
 SHMPRIM_API void shmprim_slab_notify(shmprim_slab *slab);
-/* shmprim_slab_free, then notify. */
+/** shmprim_slab_free(), then notify.
+ * @param slab the slab
+ * @param h    the in-flight slot's handle
+ * @return as shmprim_slab_free() */
 SHMPRIM_API shmprim_status shmprim_slab_free_notify(shmprim_slab *slab, shmprim_slot_handle h);
 
 #ifdef __cplusplus
