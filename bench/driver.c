@@ -11,6 +11,7 @@
  *   stats.c   median, min, max
  *   report.c  the tables and the JSON lines
  *   goals.c   the issue's ratios and their verdicts
+ *   goals_file.c  reading those ratios from bench/goals.txt
  */
 #include "bench_common.h"
 #include "cases.h"
@@ -22,6 +23,10 @@
 
 #ifndef BENCH_BACKENDS
 #define BENCH_BACKENDS "c11 gcc urcu"
+#endif
+/* bench/goals.txt in the source tree (Meson passes its path) */
+#ifndef BENCH_GOALS_FILE
+#define BENCH_GOALS_FILE "bench/goals.txt"
 #endif
 
 bench_options opt;
@@ -153,6 +158,7 @@ static void usage(FILE *to)
 	fprintf(to,
 	        "usage: shmprim-bench [--quick] [--runs N] [--json FILE] [--plot FILE.svg]\n"
 	        "                     [--cpus A,B] [--workloads LIST] [--backends LIST] [--scale F]\n"
+	        "                     [--goals FILE]\n"
 	        "  --quick         fewer rows and items (under 30 s); the default is the full set\n"
 	        "  --runs N        measured passes per workload after one warm-up (default 5, at most %d);\n"
 	        "                  passes in the VM's other speed mode are set aside and replaced\n"
@@ -164,14 +170,16 @@ static void usage(FILE *to)
 	        "                  default all): the others are listed as absent. Without it, a\n"
 	        "                  backend whose module is missing or does not load is an error\n"
 	        "  --scale F       multiply every item / round / pair count by F\n"
+	        "  --goals FILE    the goals checked after the tables (default %s)\n"
 	        "  --selftest-broken  add a deliberately wrong ring; it must be reported FAILED\n",
-	        MAX_RUNS / 3, BENCH_BACKENDS);
+	        MAX_RUNS / 3, BENCH_BACKENDS, BENCH_GOALS_FILE);
 }
 
 int main(int argc, char **argv)
 {
 	int i, failed = 0;
 	uint64_t t_start = bench_now_ns();
+	const char *goals_file = BENCH_GOALS_FILE;
 
 	opt.runs = 5;
 	opt.cpu[0] = 0;
@@ -199,6 +207,8 @@ int main(int argc, char **argv)
 				return 2;
 		} else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
 			opt.scale = atof(argv[++i]);
+		} else if (strcmp(argv[i], "--goals") == 0 && i + 1 < argc) {
+			goals_file = argv[++i];
 		} else if (strcmp(argv[i], "--selftest-broken") == 0) {
 			opt.selftest_broken = 1;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -213,6 +223,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* before anything is measured: a malformed goals file costs no run */
+	if (load_goals(goals_file) != 0)
+		return 2;
 	/* before anything is measured, and before the CPU check: a broken build
 	 * is an error on any machine */
 	if (load_modules() != 0)
