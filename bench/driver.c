@@ -2,7 +2,8 @@
  * shmprim-bench: runs shmprim (every atomics backend, loaded from
  * shmprim-bench-<backend>.so beside this program, see shmprim_module.c), its
  * peers, the seed baseline and the two bounds through the same harnesses,
- * interleaved run after run, and prints a table (and JSON lines, and a plot).
+ * interleaved run after run, and prints a table (and JSON lines, and a plot
+ * drawn by bench/plot-json).
  *
  * This file: the options and the order of the run. The parts, one idea each:
  *   impls.c   the implementations: modules, peers, and those absent
@@ -21,133 +22,43 @@
 #include "report.h"
 #include "runner.h"
 
+#include <sys/wait.h>
+
 #ifndef BENCH_BACKENDS
 #define BENCH_BACKENDS "c11 gcc urcu"
 #endif
-/* bench/goals.txt in the source tree (Meson passes its path) */
+/* bench/plot-json and bench/goals.txt in the source tree (Meson passes their paths) */
+#ifndef BENCH_PLOT_JSON
+#define BENCH_PLOT_JSON "bench/plot-json"
+#endif
 #ifndef BENCH_GOALS_FILE
 #define BENCH_GOALS_FILE "bench/goals.txt"
 #endif
 
 bench_options opt;
 
-/* ---- plot ---- */
-
-static void series_label(const row *r, char *out, size_t len)
+/* --plot: bench/plot-json, the one plotter, draws the run's JSON lines
+ * (what it needs is missing, python3 or gnuplot: it says so, and the run's
+ * exit status stays the rows'). */
+static int plot(const char *json, const char *svg)
 {
-	if (strcmp(r->backend, "-") == 0)
-		snprintf(out, len, "%s", r->impl);
-	else
-		snprintf(out, len, "%s (%s)", r->impl, r->backend);
-}
+	pid_t pid;
+	int status;
 
-/* One shmprim backend in the plot keeps it readable: c11 and gcc compile to
- * the same instructions, urcu differs only in scheduling on x86. */
-static const char *plot_backend(void)
-{
-	int i;
-
-	for (i = 0; i < nrows; i++)
-		if (strcmp(rows[i].workload, "spsc-tput") == 0 && strcmp(rows[i].backend, "c11") == 0)
-			return "c11";
-	for (i = 0; i < nrows; i++)
-		if (strcmp(rows[i].workload, "spsc-tput") == 0 && strcmp(rows[i].backend, "-") != 0)
-			return rows[i].backend;
-	return "-";
-}
-
-static int plot_wants(const row *r, const char *cap_prefix)
-{
-	return strcmp(r->workload, "spsc-tput") == 0 && strncmp(r->param, cap_prefix, strlen(cap_prefix)) == 0 &&
-	       row_ok(r) && (strcmp(r->backend, "-") == 0 || strcmp(r->backend, plot_backend()) == 0);
-}
-
-static int write_plot(const char *svg)
-{
-	static const uint32_t caps[] = {1024, 65536};
-	char script[4200], label[96], seen[MAX_IMPLS][96];
-	int nseen = 0, i, j, c, panels = 0;
-	FILE *f;
-
-	snprintf(script, sizeof(script), "%s.gp", svg);
-	f = fopen(script, "w");
-	if (!f)
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		execl(BENCH_PLOT_JSON, BENCH_PLOT_JSON, json, svg, (char *)NULL);
+		fprintf(stderr, "shmprim-bench: no plot: cannot run %s: %s\n", BENCH_PLOT_JSON, strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0) {
+		fprintf(stderr, "shmprim-bench: no plot: cannot start %s: %s\n", BENCH_PLOT_JSON, strerror(errno));
 		return -1;
-	for (c = 0; c < 2; c++) {
-		char p[32];
-
-		snprintf(p, sizeof(p), "cap=%u ", caps[c]);
-		for (i = 0; i < nrows; i++)
-			if (strcmp(rows[i].workload, "spsc-tput") == 0 && strncmp(rows[i].param, p, strlen(p)) == 0)
-				break;
-		if (i < nrows)
-			panels++;
 	}
-	fprintf(f, "# written by shmprim-bench --plot; run: gnuplot %s\n", script);
-	fprintf(f, "set terminal svg size %d,560 dynamic noenhanced font 'sans,11' background '#ffffff'\n",
-	        panels > 1 ? 1200 : 700);
-	fprintf(f, "set output '%s'\n", svg);
-	fprintf(f, "set multiplot layout 1,%d title 'shmprim-bench: SPSC throughput, 8-byte entries, two threads "
-	           "(median, bars: min-max of the runs; shmprim: backend %s, the others run the same machine code)'\n",
-	        panels > 1 ? 2 : 1, plot_backend());
-	fprintf(f, "set logscale x 2\nset xrange [0.7:400]\nset xtics (1, 8, 32, 64, 256)\n");
-	fprintf(f, "set xlabel 'batch size (entries per call)'\nset ylabel 'Mitems/s'\nset yrange [0:*]\n");
-	fprintf(f, "set key top left box opaque font ',9'\nset grid ytics\n");
-	for (c = 0; c < 2; c++) {
-		char p[32];
-		int any = 0;
-
-		snprintf(p, sizeof(p), "cap=%u ", caps[c]);
-		for (i = 0; i < nrows; i++) {
-			const row *r = &rows[i];
-
-			if (!plot_wants(r, p))
-				continue;
-			series_label(r, label, sizeof(label));
-			for (j = 0; j < nseen; j++)
-				if (strcmp(seen[j], label) == 0)
-					break;
-			if (j == nseen && nseen < MAX_IMPLS)
-				snprintf(seen[nseen++], sizeof(seen[0]), "%s", label);
-		}
-		for (j = 0; j < nseen; j++) {
-			fprintf(f, "$c%d_s%d << EOD\n", c, j);
-			for (i = 0; i < nrows; i++) {
-				const row *r = &rows[i];
-				unsigned batch = 0;
-				stat3 st;
-
-				if (!plot_wants(r, p))
-					continue;
-				series_label(r, label, sizeof(label));
-				if (strcmp(label, seen[j]) != 0)
-					continue;
-				sscanf(strstr(r->param, "batch=") + 6, "%u", &batch);
-				st = stats_of(r->v, r->n);
-				fprintf(f, "%u %.3f %.3f %.3f\n", batch, st.median, st.min, st.max);
-				any = 1;
-			}
-			fprintf(f, "EOD\n");
-		}
-		if (!any)
-			continue;
-		fprintf(f, "set title 'capacity %u'\nplot ", caps[c]);
-		for (j = 0; j < nseen; j++)
-			fprintf(f, "%s$c%d_s%d using 1:2:3:4 with yerrorlines lw 1.5 pt %d title '%s'", j ? ", \\\n  " : "",
-			        c, j, 5 + j % 9, seen[j]);
-		fprintf(f, "\n");
-	}
-	fprintf(f, "unset multiplot\n");
-	fclose(f);
-	{
-		char cmd[4400];
-
-		snprintf(cmd, sizeof(cmd), "gnuplot '%s'", script);
-		if (system(cmd) != 0) {
-			fprintf(stderr, "shmprim-bench: gnuplot failed or is missing; the script is in %s\n", script);
-			return -1;
-		}
-	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
 	return 0;
 }
 
@@ -163,7 +74,8 @@ static void usage(FILE *to)
 	        "  --runs N        measured passes per workload after one warm-up (default 5, at most %d);\n"
 	        "                  passes in the VM's other speed mode are set aside and replaced\n"
 	        "  --json FILE     also write one JSON object per result line to FILE\n"
-	        "  --plot FILE.svg draw spsc-tput throughput per implementation and batch size (gnuplot)\n"
+	        "  --plot FILE.svg draw spsc-tput throughput per implementation and batch size\n"
+	        "                  (runs bench/plot-json on the JSON lines: python3, gnuplot)\n"
 	        "  --cpus A,B      the two CPUs to pin the sides to (default 0,1)\n"
 	        "  --workloads L   comma list of spsc-tput,rtt,ipc,slab,entry-size (default all)\n"
 	        "  --backends L    comma list of the shmprim backends to measure (built here: %s;\n"
@@ -180,6 +92,7 @@ int main(int argc, char **argv)
 	int i, failed = 0;
 	uint64_t t_start = bench_now_ns();
 	const char *goals_file = BENCH_GOALS_FILE;
+	static char json_tmp[4096];
 
 	opt.runs = 5;
 	opt.cpu[0] = 0;
@@ -251,6 +164,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "shmprim-bench: cannot write %s: %s\n", opt.json, strerror(errno));
 			return 2;
 		}
+	} else if (opt.plot) {
+		/* the plotter reads JSON lines: without --json, a file of our own */
+		const char *tmp = getenv("TMPDIR");
+		int fd;
+
+		snprintf(json_tmp, sizeof(json_tmp), "%s/shmprim-bench-XXXXXX.json", tmp && *tmp ? tmp : "/tmp");
+		fd = mkstemps(json_tmp, 5);
+		if (fd < 0 || !(json_out = fdopen(fd, "w"))) {
+			fprintf(stderr, "shmprim-bench: cannot write %s for --plot: %s\n", json_tmp, strerror(errno));
+			return 2;
+		}
+		opt.json = json_tmp;
 	}
 	opt.ticks_per_ns = calibrate_ticks();
 	register_peers();
@@ -277,10 +202,12 @@ int main(int argc, char **argv)
 			failed = 1;
 		}
 	print_absent();
-	if (opt.plot && write_plot(opt.plot) == 0)
-		printf("plot written to %s\n", opt.plot);
 	if (json_out)
 		fclose(json_out);
+	if (opt.plot && plot(opt.json, opt.plot) == 0)
+		printf("plot written to %s\n", opt.plot);
+	if (json_tmp[0])
+		unlink(json_tmp);
 	printf("total time %.1f s\n", (double)(bench_now_ns() - t_start) / 1e9);
 	return failed;
 }
