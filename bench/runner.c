@@ -2,13 +2,14 @@
  * The runner (see runner.h).
  *
  * Method, per workload: the bare cache-line bounce is measured and printed
- * first (this VM's cross-core speed changes mode over minutes; the bounce
- * says which mode the rows below ran in); then one warm-up pass over all
- * rows, discarded; then `runs` passes, each running every row once in table
- * order, so drift hits all rows alike. Reported: median, min and max
- * over the passes. Every run of every row, warm-up included, verifies what it
- * received; a row with any error is reported FAILED (report.c), left out of
- * the JSON, and the program exits 1.
+ * first (a VM's cross-core speed can change mode over minutes, see
+ * bench/README.md; the bounce says which mode the rows below ran in); then
+ * one warm-up pass over all rows, discarded; then `runs` passes, each running
+ * every row once in table order, so drift hits all rows alike; a pass run in
+ * the other mode is set aside and replaced. Reported: median, min and max
+ * over the kept passes. Every run of every row, warm-up included, verifies
+ * what it received; a row with any error is reported FAILED (report.c), left
+ * out of the JSON, and the program exits 1.
  */
 #include "runner.h"
 
@@ -117,8 +118,9 @@ static double own_busy_s(void)
 	               1e6;
 }
 
-/* The passes whose bounce is within 1.5x of the median pass's: one mode of
- * this VM (its modes are 3-4x apart). Returns how many. */
+/* The passes whose bounce is within 1.5x of the median pass's: those run in
+ * the majority's speed mode, since the modes seen lie much further apart than
+ * that (bench/README.md, Method, has the figures). Returns how many. */
 static int keep_majority_mode(workload *w, unsigned char *keep)
 {
 	double sorted[MAX_RUNS], kept[MAX_RUNS], med;
