@@ -12,7 +12,8 @@
  *   stats.c   median, min, max
  *   report.c  the tables and the JSON lines
  *   goals.c   the issue's ratios and their verdicts
- *   goals_file.c  reading those ratios from bench/goals.txt
+ *   goals_file.c   reading those ratios from bench/goals.txt
+ * and bench/plot-json draws the plot (--plot runs it).
  */
 #include "bench_common.h"
 #include "cases.h"
@@ -37,9 +38,9 @@
 
 bench_options opt;
 
-/* --plot: bench/plot-json, the one plotter, draws the run's JSON lines
- * (what it needs is missing, python3 or gnuplot: it says so, and the run's
- * exit status stays the rows'). */
+/* --plot: bench/plot-json, the one plotter, draws the run's JSON lines. If
+ * it cannot (python3 or gnuplot missing) it says why; the exit status stays
+ * the rows'. */
 static int plot(const char *json, const char *svg)
 {
 	pid_t pid;
