@@ -10,7 +10,7 @@
 # Results go to $OUT (or ./bench-out): for each CPU pair it picks (two
 # physical cores sharing a last-level cache, and, if the machine has more than
 # one, two cores in different last-level caches) the table, JSON lines and an
-# SVG plot when gnuplot is present.
+# SVG plot when python3 and gnuplot are present (--plot runs bench/plot-json).
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$PWD/bench-out}
