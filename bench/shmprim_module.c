@@ -14,7 +14,7 @@
 
 #include <shmprim/shmprim.h>
 
-#include "spsc_inline.h"
+#include <shmprim/static/spsc.h>
 
 #ifndef BENCH_BACKEND
 #error "BENCH_BACKEND must name the atomics backend this module is built for"
@@ -81,7 +81,7 @@ static inline int sp_push1_inline(shmprim_spsc_producer *p, const void *item)
 	return shmprim_spsc_push_inline(p, item) == SHMPRIM_PUSH_OK;
 }
 
-/* The same push and pop inlined into the loop (src/spsc_inline.h), as a
+/* The same push and pop inlined into the loop (include/shmprim/static/spsc.h), as a
  * program built in the same Meson tree gets them: batch 1 only. */
 #define RH_NAME sp_inline8
 #define RH_ITEM uint64_t

@@ -1,6 +1,6 @@
 /*
- * The SPSC ring: init, attach, split, batches, zero-copy and queries. The
- * protocol, and the single-item push and pop, are in src/spsc_inline.h.
+ * The SPSC ring: geometry, init, attach, split and snapshot; the exported data
+ * calls are wrappers over the algorithm in include/shmprim/static/spsc.h.
  */
 #include <string.h>
 
@@ -8,7 +8,7 @@
 
 #include "checksum.h"
 #include "placement.h"
-#include "spsc_inline.h"
+#include <shmprim/static/spsc.h>
 
 static int capacity_ok(uint32_t capacity)
 {
@@ -134,34 +134,6 @@ static void fill_handle(shmprim_spsc_raw *ring, void *header, void *slots, uint3
 	cell_divider(g->entries_per_cell, &g->cell_mul, &g->cell_shift);
 }
 
-/* How many entries from `from` on are published, up to max: each seq read
- * that covers its position says everything before it is published, and the
- * scan goes on at that seq's cell. tail bounds how far the producer can be. */
-static uint32_t published_run(const shmprim_spsc_geometry *g, uint32_t from, uint32_t tail, uint32_t max)
-{
-	uint32_t n = 0;
-
-	while (n < max) {
-		uint32_t q = from + n, rem;
-		uint32_t seq = RING_CONSUME_LOAD(sp_ring_cell_seq(g, q, &rem));   /* C1 */
-
-		if (!sp_ring_seq_covers(seq, q, g->capacity - (q - tail)))
-			break;
-		n = seq - from;
-	}
-	return n < max ? n : max;
-}
-
-/* First position at or after from that is not published: from must be
- * published-up-to (head, or tail when the consumer is ahead); stops at
- * capacity entries past tail. */
-static uint32_t published_end(const shmprim_spsc_geometry *g, uint32_t from, uint32_t tail)
-{
-	if ((uint32_t)(from - tail) > g->capacity)
-		return from;
-	return from + published_run(g, from, tail, g->capacity - (from - tail));
-}
-
 /* Where a scan for published entries starts: head, or tail when the consumer
  * already took entries a dead producer published without moving head.
  * Returns 0 when head and tail are impossible together. */
@@ -211,7 +183,7 @@ shmprim_status shmprim_spsc_raw_init(shmprim_spsc_raw *ring, void *header, void 
 	for (i = 0; i < cells; i++)
 		memset((unsigned char *)slots + (size_t)i * stride, 0, SHMPRIM_SPSC_CELL_OVERHEAD);
 	/* Magic last, with release: an attacher that sees it sees the rest. */
-	sp_store_release_u32(&h->magic, SHMPRIM_SPSC_MAGIC);
+	sp_store_release_u32(&h->magic, SHMPRIM_SPSC_MAGIC); /* I1: pairs with A1 */
 	fill_handle(ring, header, slots, capacity, entry_size);
 	return SHMPRIM_OK;
 }
@@ -272,7 +244,7 @@ static shmprim_status attach_checked(shmprim_spsc_raw *ring, void *header, void 
 	if (!shmprim_is_aligned(header, SHMPRIM_ALIGN) || !shmprim_is_aligned(slots, SHMPRIM_SLOT_ALIGN))
 		return SHMPRIM_ERR_MISALIGNED;
 	/* One read of the immutable line into private memory; only the copy is used. */
-	local.magic = sp_load_acquire_u32(&h->magic);
+	local.magic = sp_load_acquire_u32(&h->magic); /* A1: pairs with I1 */
 	memcpy((unsigned char *)&local + sizeof(local.magic), (const unsigned char *)h + sizeof(local.magic),
 	       offsetof(shmprim_spsc_header, head) - sizeof(local.magic));
 	st = validate_header(&local);
@@ -282,8 +254,8 @@ static shmprim_status attach_checked(shmprim_spsc_raw *ring, void *header, void 
 		return SHMPRIM_ERR_UNEXPECTED_GEOMETRY;
 	if (local.slots_bytes > (uint64_t)slots_len)
 		return too_big;
-	head = sp_load_acquire_u32(&h->head);
-	tail = sp_load_acquire_u32(&h->tail);
+	head = sp_load_acquire_u32(&h->head); /* pairs with P3 */
+	tail = sp_load_acquire_u32(&h->tail); /* pairs with C2 */
 	/* tail may be ahead of head: the consumer takes entries published
 	 * between head's intervals, and a producer may die before storing it
 	 * (split() repairs head). */
@@ -315,8 +287,8 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
                             shmprim_spsc_consumer *consumer)
 {
 	shmprim_spsc_header *h = ring->header;
-	uint32_t head = sp_load_acquire_u32(&h->head);
-	uint32_t tail = sp_load_acquire_u32(&h->tail);
+	uint32_t head = sp_load_acquire_u32(&h->head); /* pairs with P3 */
+	uint32_t tail = sp_load_acquire_u32(&h->tail); /* pairs with C2 */
 
 	if (producer) {
 		uint32_t pos = head;
@@ -325,9 +297,9 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
 		 * or simply before its next interval, left entries past head: resume
 		 * after them (the consumer may even have taken them: tail ahead). */
 		if (scan_start(head, tail, ring->geo.capacity, &pos)) {
-			pos = published_end(&ring->geo, pos, tail);
+			pos = shmprim_ring_published_end(&ring->geo, pos, tail, tail + ring->geo.capacity);
 			if (pos != head)
-				sp_store_release_u32(&h->head, pos);
+				sp_store_release_u32(&h->head, pos); /* P3 again: a hint */
 		}
 		producer->geo = ring->geo;
 		producer->head = &h->head;
@@ -347,13 +319,12 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
 shmprim_spsc_snapshot shmprim_spsc_raw_snapshot(const shmprim_spsc_raw *ring)
 {
 	shmprim_spsc_snapshot s;
-
 	uint32_t from;
 
-	s.head = sp_load_acquire_u32(&ring->header->head);
-	s.tail = sp_load_acquire_u32(&ring->header->tail);
+	s.head = sp_load_acquire_u32(&ring->header->head); /* pairs with P3 */
+	s.tail = sp_load_acquire_u32(&ring->header->tail); /* pairs with C2 */
 	if (scan_start(s.head, s.tail, ring->geo.capacity, &from))
-		s.head = published_end(&ring->geo, from, s.tail);
+		s.head = shmprim_ring_published_end(&ring->geo, from, s.tail, s.tail + ring->geo.capacity);
 	s.capacity = ring->geo.capacity;
 	s.len = s.head - s.tail;
 	if (s.len > s.capacity)
@@ -361,7 +332,7 @@ shmprim_spsc_snapshot shmprim_spsc_raw_snapshot(const shmprim_spsc_raw *ring)
 	return s;
 }
 
-/* ---- hot paths: the library's copies of the inline ones ---- */
+/* ---- the data calls: the algorithm's one copy is the static header ---- */
 
 shmprim_push_result shmprim_spsc_push(shmprim_spsc_producer *p, const void *entry)
 {
@@ -373,354 +344,66 @@ bool shmprim_spsc_pop(shmprim_spsc_consumer *c, void *entry_out)
 	return shmprim_spsc_pop_inline(c, entry_out);
 }
 
-/* ---- batches and zero-copy ----
- * The same steps as push and pop, a cell at a time: P2 once per cell (after
- * its share of the batch is copied in), or, for cells of a line or more,
- * after all the batch's copies; P3 and C2 once per batch, after its last
- * entry (release orders every earlier copy); P1 at most once per batch. The
- * consumer finds ready entries by C0 and C1.
- */
-
-static inline void set_push_result(shmprim_push_result *result, shmprim_push_result value)
-{
-	if (result)
-		*result = value;
-}
-
-/* Free slots as far as the producer can tell, reloading the consumer's index
- * (P1) only when the cached one shows fewer than want (or is inconsistent).
- * Returns 0 if the reloaded index is impossible. */
-static inline int producer_room(shmprim_spsc_producer *p, uint32_t want, uint32_t *room)
-{
-	uint32_t pos = p->local_head;
-	uint32_t used = pos - p->cached_tail;
-
-	if (used > p->geo.capacity || p->geo.capacity - used < want) {
-		uint32_t tail = RING_TAIL_LOAD(p->tail);                    /* P1 */
-
-		used = pos - tail;
-		if (used > p->geo.capacity)
-			return 0;
-		p->cached_tail = tail;
-	}
-	*room = p->geo.capacity - used;
-	return 1;
-}
-
-/* The run of entries from pos that share pos's cell, capped at max: its seq
- * word, its first entry, and (return) its length. */
-static inline uint32_t cell_run(const shmprim_spsc_geometry *g, uint32_t pos, uint32_t max, uint32_t **seq,
-                                unsigned char **first)
-{
-	uint32_t rem;
-
-	*seq = sp_ring_cell_seq(g, pos, &rem);
-	*first = shmprim_spsc_entry_at(g, pos);
-	return rem < max ? rem : max;
-}
-
-/* Copies n entries between the caller's packed array and one cell's run,
- * entry by entry: a run is at most 7 entries, too short for a memcpy call to
- * pay (8-byte entries become plain moves; 64-byte bursts lost half their
- * items/s to one memcpy call per cell). */
-static inline void copy_run(unsigned char *dst, const unsigned char *src, uint32_t n, uint32_t size,
-                            uint32_t dst_pitch, uint32_t src_pitch)
-{
-	uint32_t i;
-
-	if (size == 8) {
-		for (i = 0; i < n; i++)
-			memcpy(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, 8);
-		return;
-	}
-	for (i = 0; i < n; i++)
-		sp_ring_copy_entry(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, size);
-}
-
-/* Publishes positions pos .. pos + n - 1, one seq store per cell, in order. */
-static void publish_cells(const shmprim_spsc_geometry *g, uint32_t pos, uint32_t n)
-{
-	uint32_t done = 0;
-
-	while (done < n) {
-		uint32_t *seq;
-		unsigned char *first;
-		uint32_t k = cell_run(g, pos + done, n - done, &seq, &first);
-
-		done += k;
-		RING_PUBLISH_STORE(seq, pos + done);                       /* P2 */
-	}
-}
-
-/* Cells of one entry (entries wider than 24 bytes): a plain loop over
- * entries. Going through cell_run instead cost 64-byte bursts of 32 about
- * 40% of their items/s on the 2-vCPU VM. */
-static inline void fill_single_cells(const shmprim_spsc_geometry *g, uint32_t pos, const unsigned char *src,
-                                     uint32_t k, int publish_each)
-{
-	uint32_t i;
-
-	for (i = 0; i < k; i++) {
-		unsigned char *cell = g->slots + (size_t)((pos + i) & g->mask) * g->cell_stride;
-
-		if (publish_each && RING_PUBLISH_BEFORE_COPY)
-			RING_PUBLISH_STORE((uint32_t *)cell, pos + i + 1);
-		sp_plain_write(cell + SHMPRIM_SPSC_CELL_OVERHEAD, g->entry_size);
-		sp_ring_copy_entry(cell + SHMPRIM_SPSC_CELL_OVERHEAD, src + (size_t)i * g->entry_size, g->entry_size);
-		if (publish_each && !RING_PUBLISH_BEFORE_COPY)
-			RING_PUBLISH_STORE((uint32_t *)cell, pos + i + 1);     /* P2 */
-	}
-}
-
-/* Cells shared by several entries: a cell's share of the batch is copied in,
- * then the cell is published once. */
-static inline void fill_shared_cells(const shmprim_spsc_geometry *g, uint32_t pos, const unsigned char *src,
-                                     uint32_t k)
-{
-	uint32_t done = 0;
-
-	while (done < k) {
-		uint32_t *seq;
-		unsigned char *first;
-		uint32_t run = cell_run(g, pos + done, k - done, &seq, &first);
-
-		if (RING_PUBLISH_BEFORE_COPY)
-			RING_PUBLISH_STORE(seq, pos + done + run);
-		sp_plain_write(first, (size_t)(run - 1) * g->entry_pitch + g->entry_size);
-		copy_run(first, src + (size_t)done * g->entry_size, run, g->entry_size, g->entry_pitch, g->entry_size);
-		done += run;
-		if (!RING_PUBLISH_BEFORE_COPY)
-			RING_PUBLISH_STORE(seq, pos + done);                   /* P2 */
-	}
-}
-
-static uint32_t push_batch(shmprim_spsc_producer *p, const void *entries, uint32_t n, int all,
-                           shmprim_push_result *result)
-{
-	const shmprim_spsc_geometry *g = &p->geo;
-	/* Cells of a line or more are published after all the copies, as commit
-	 * does, or a consumer that has caught up chases the producer line by
-	 * line (64-byte entries, bursts of 32: 2.5x the items/s on the 2-vCPU
-	 * VM). Smaller cells are published as each is filled. */
-	int publish_each = g->cell_stride < SHMPRIM_ALIGN || g->entries_per_cell > 1;
-	uint32_t pos = p->local_head;
-	uint32_t room, k;
-
-	if (!producer_room(p, n, &room)) {
-		set_push_result(result, SHMPRIM_PUSH_CORRUPT);
-		return 0;
-	}
-	k = n <= room ? n : (all ? 0 : room);
-	if (!publish_each && RING_PUBLISH_BEFORE_COPY)
-		publish_cells(g, pos, k);
-	if (g->entries_per_cell == 1)
-		fill_single_cells(g, pos, (const unsigned char *)entries, k, publish_each);
-	else
-		fill_shared_cells(g, pos, (const unsigned char *)entries, k);
-	if (!publish_each && !RING_PUBLISH_BEFORE_COPY)
-		publish_cells(g, pos, k);                               /* P2 */
-	if (k) {
-		p->local_head = pos + k;
-		RING_PUBLISH_STORE(p->head, pos + k);                       /* P3 */
-	}
-	set_push_result(result, k == n ? SHMPRIM_PUSH_OK : SHMPRIM_PUSH_WOULD_BLOCK);
-	return k;
-}
-
 uint32_t shmprim_spsc_push_bulk(shmprim_spsc_producer *p, const void *entries, uint32_t n,
                                 shmprim_push_result *result)
 {
-	return push_batch(p, entries, n, 1, result);
+	return shmprim_spsc_push_bulk_inline(p, entries, n, result);
 }
 
 uint32_t shmprim_spsc_push_burst(shmprim_spsc_producer *p, const void *entries, uint32_t n,
                                  shmprim_push_result *result)
 {
-	return push_batch(p, entries, n, 0, result);
-}
-
-/* Published entries from the consumer's position, up to n (at most
- * capacity): what it already knows (cached_head), else head (C0), else cell
- * seqs (C1) from the first unknown one. A bulk (all) first tries the cell of
- * the last entry it needs: published in order, so if that one is, all are.
- * The furthest point found is kept for the next call. */
-static inline uint32_t ready_count(shmprim_spsc_consumer *c, uint32_t n, int all)
-{
-	uint32_t pos = c->local_tail;
-	uint32_t known = c->cached_head - pos;
-	uint32_t head, rem;
-
-	if (n > c->geo.capacity)
-		n = c->geo.capacity;
-	if (known >= n)
-		return n;
-	head = sp_load_relaxed_u32(c->head);                            /* C0 */
-	if ((uint32_t)(head - pos) > known && sp_ring_head_confirmed(c, pos, head)) {
-		known = head - pos;
-		c->cached_head = head;
-		if (known >= n)
-			return n;
-	}
-	if (all) {
-		uint32_t seq = RING_CONSUME_LOAD(sp_ring_cell_seq(&c->geo, pos + n - 1, &rem));   /* C1 */
-
-		if (sp_ring_seq_covers(seq, pos + n - 1, c->geo.capacity - (n - 1))) {
-			c->cached_head = seq;
-			return n;
-		}
-	}
-	known += published_run(&c->geo, pos + known, pos, n - known);
-	c->cached_head = pos + known;
-	return known;
-}
-
-static inline void consumer_advance(shmprim_spsc_consumer *c, uint32_t k)
-{
-	if (k) {
-		c->local_tail += k;
-		RING_RELEASE_STORE(c->tail, c->local_tail);                 /* C2 */
-	}
-}
-
-static uint32_t pop_batch(shmprim_spsc_consumer *c, void *entries_out, uint32_t n, int all)
-{
-	const shmprim_spsc_geometry *g = &c->geo;
-	unsigned char *dst = (unsigned char *)entries_out;
-	uint32_t pos = c->local_tail;
-	uint32_t k, done = 0;
-
-	if (n == 0 || (all && n > g->capacity))
-		return 0;
-	k = ready_count(c, n, all);
-	if (all && k < n)
-		return 0;
-	if (g->entries_per_cell == 1) {
-		for (; done < k; done++) {
-			const unsigned char *cell = g->slots + (size_t)((pos + done) & g->mask) * g->cell_stride;
-
-			sp_plain_read(cell + SHMPRIM_SPSC_CELL_OVERHEAD, g->entry_size);
-			sp_ring_copy_entry(dst + (size_t)done * g->entry_size, cell + SHMPRIM_SPSC_CELL_OVERHEAD,
-			                   g->entry_size);
-		}
-	}
-	while (done < k) {
-		uint32_t *seq;
-		unsigned char *first;
-		uint32_t run = cell_run(g, pos + done, k - done, &seq, &first);
-
-		sp_plain_read(first, (size_t)(run - 1) * g->entry_pitch + g->entry_size);
-		copy_run(dst + (size_t)done * g->entry_size, first, run, g->entry_size, g->entry_size, g->entry_pitch);
-		done += run;
-	}
-	consumer_advance(c, k);
-	return k;
+	return shmprim_spsc_push_burst_inline(p, entries, n, result);
 }
 
 uint32_t shmprim_spsc_pop_bulk(shmprim_spsc_consumer *c, void *entries_out, uint32_t n)
 {
-	return pop_batch(c, entries_out, n, 1);
+	return shmprim_spsc_pop_bulk_inline(c, entries_out, n);
 }
 
 uint32_t shmprim_spsc_pop_burst(shmprim_spsc_consumer *c, void *entries_out, uint32_t n)
 {
-	return pop_batch(c, entries_out, n, 0);
+	return shmprim_spsc_pop_burst_inline(c, entries_out, n);
 }
 
 uint32_t shmprim_spsc_reserve(shmprim_spsc_producer *p, uint32_t n, shmprim_push_result *result)
 {
-	uint32_t room;
-
-	if (!producer_room(p, n, &room)) {
-		set_push_result(result, SHMPRIM_PUSH_CORRUPT);
-		return 0;
-	}
-	set_push_result(result, n <= room ? SHMPRIM_PUSH_OK : SHMPRIM_PUSH_WOULD_BLOCK);
-	return n <= room ? n : room;
+	return shmprim_spsc_reserve_inline(p, n, result);
 }
 
 uint32_t shmprim_spsc_commit(shmprim_spsc_producer *p, uint32_t n)
 {
-	const shmprim_spsc_geometry *g = &p->geo;
-	uint32_t pos = p->local_head;
-	uint32_t used = pos - p->cached_tail;
-	uint32_t i;
-
-	/* Never past the free space last seen: a commit larger than the
-	 * reservation must not overwrite entries the consumer has not read. */
-	if (used > g->capacity)
-		return 0;
-	if (n > g->capacity - used)
-		n = g->capacity - used;
-	for (i = 0; i < n; i++)
-		sp_plain_write(shmprim_spsc_entry_at(g, pos + i), g->entry_size);
-	publish_cells(g, pos, n);
-	if (n) {
-		p->local_head = pos + n;
-		RING_PUBLISH_STORE(p->head, pos + n);                       /* P3 */
-	}
-	return n;
+	return shmprim_spsc_commit_inline(p, n);
 }
 
 uint32_t shmprim_spsc_peek(shmprim_spsc_consumer *c, uint32_t n)
 {
-	return ready_count(c, n, 0);
+	return shmprim_spsc_peek_inline(c, n);
 }
 
 uint32_t shmprim_spsc_release(shmprim_spsc_consumer *c, uint32_t n)
 {
-	/* Re-checked so that a release larger than the peek cannot hand the
-	 * producer slots it has not filled (its index would look corrupt). */
-	uint32_t k = ready_count(c, n, 0);
-	uint32_t i;
-
-	for (i = 0; i < k; i++)
-		sp_plain_read(shmprim_spsc_entry_at(&c->geo, c->local_tail + i), c->geo.entry_size);
-	consumer_advance(c, k);
-	return k;
+	return shmprim_spsc_release_inline(c, n);
 }
-
-/* ---- approximate queries ---- */
 
 bool shmprim_spsc_is_full(shmprim_spsc_producer *p)
 {
-	uint32_t tail;
-
-	if (!RING_IS_FULL(p->local_head - p->cached_tail, p->geo.capacity))
-		return false;
-	tail = RING_TAIL_LOAD(p->tail);
-	if ((uint32_t)(p->local_head - tail) > p->geo.capacity)
-		return true;
-	p->cached_tail = tail;
-	return RING_IS_FULL(p->local_head - tail, p->geo.capacity);
+	return shmprim_spsc_is_full_inline(p);
 }
 
 uint32_t shmprim_spsc_available(shmprim_spsc_producer *p)
 {
-	uint32_t tail = RING_TAIL_LOAD(p->tail);
-	uint32_t used = p->local_head - tail;
-
-	if (used > p->geo.capacity)
-		return 0;
-	p->cached_tail = tail;
-	return p->geo.capacity - used;
+	return shmprim_spsc_available_inline(p);
 }
 
 bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *c)
 {
-	return c->local_tail == c->cached_head && !sp_ring_consumer_refresh(c, c->local_tail);
+	return shmprim_spsc_consumer_is_empty_inline(c);
 }
 
 uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *c)
 {
-	uint32_t pos = c->local_tail;
-	uint32_t head = sp_load_relaxed_u32(c->head);
-	uint32_t from = c->cached_head;
-
-	/* The scan is what makes the answer exact between head's intervals. */
-	if ((uint32_t)(head - pos) > (uint32_t)(from - pos) && sp_ring_head_confirmed(c, pos, head))
-		from = head;
-	c->cached_head = published_end(&c->geo, from, pos);
-	return c->cached_head - pos;
+	return shmprim_spsc_consumer_len_inline(c);
 }
 
 /* ---- region form: placement, then the raw form ---- */

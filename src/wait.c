@@ -1,14 +1,15 @@
 /*
  * Blocking layer (include/shmprim/wait.h): spin, then sleep on a shared futex.
  *
- * Lost-wake argument (ring; the slab's waiter count works the same way):
- *   waiter:  seen = load(word); flag = 1; fence(seq_cst); re-check; futex_wait(word, seen)
- *   other:   publish (store to word); fence(seq_cst); if flag: clear it, futex_wake(word)
- * The two fences order each side's store before its load, so either the
- * re-check sees the publication or the other side sees the flag. In the
- * second case the word changed before the wake, and the kernel compares it
- * with `seen` under the futex lock: the waiter does not sleep, or is queued
- * before the wake and woken by it.
+ * Lost-wake argument (ring; the slab counts its sleepers and sleeps on
+ * free_wake, which every wake bumps first, and works the same way):
+ *   sleeper: flag = 1 (SL1); fence(seq_cst) (SL2); re-check; futex_wait(flag, 1)
+ *   waker:   publish; fence(seq_cst) (WK1); if flag (WK2): clear it (WK3), futex_wake(flag)
+ * The two fences (SL2 pairs with WK1) order each side's store before its load,
+ * so either the re-check sees the publication or the other side sees the flag.
+ * In the second case the flag is cleared before the wake, and the kernel
+ * compares it with 1 under the futex lock: the waiter does not sleep, or is
+ * queued before the wake and woken by it.
  * Everything read here from shared memory is a hint; the ring or slab call
  * made after every wake is what decides.
  */
@@ -27,6 +28,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <shmprim/static/spsc.h>
 
 #include "../backends/shmprim_atomic.h"
 #include "test_hooks.h"
@@ -167,18 +170,18 @@ typedef int (*attempt_fn)(void *ctx, shmprim_status *st);
 static void announce(const struct sleeper *s)
 {
 	if (s->flag)
-		sp_store_relaxed_u32(s->flag, 1);
+		sp_store_relaxed_u32(s->flag, 1); /* SL1: ordered by SL2 */
 	else
-		sp_fetch_add_u32(s->count, 1, SP_SEQ_CST);
-	sp_fence(SP_SEQ_CST);
+		sp_fetch_add_u32(s->count, 1, SP_SEQ_CST); /* SL1: ordered by SL2 */
+	sp_fence(SP_SEQ_CST); /* SL2: pairs with WK1 */
 }
 
 static void withdraw(const struct sleeper *s)
 {
 	if (s->flag)
-		sp_store_relaxed_u32(s->flag, 0);
+		sp_store_relaxed_u32(s->flag, 0); /* SL3: a hint; a late wake is harmless */
 	else
-		sp_fetch_add_u32(s->count, UINT32_MAX, SP_RELAXED); /* -1 */
+		sp_fetch_add_u32(s->count, UINT32_MAX, SP_RELAXED); /* SL3: -1, a hint as above */
 }
 
 static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleeper *s, uint64_t timeout_ns,
@@ -210,7 +213,7 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 	}
 	for (;;) {
 		uint32_t *futex_word = s->flag ? s->flag : s->word;
-		uint32_t seen = s->flag ? 1u : sp_load_acquire_u32(s->word);
+		uint32_t seen = s->flag ? 1u : sp_load_acquire_u32(s->word); /* pairs with WK3's bump */
 		uint64_t now, slice;
 		int r;
 
@@ -236,8 +239,8 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 			st = shmprim_peer_check(peer);
 			if (st != SHMPRIM_OK) {
 				/* Take what the peer left before reporting it gone. */
-				if (st == SHMPRIM_ERR_PEER_DEAD && attempt(ctx, &st))
-					return st;
+				if (st == SHMPRIM_ERR_PEER_DEAD)
+					(void)attempt(ctx, &st);
 				return st;
 			}
 		}
@@ -262,13 +265,13 @@ static shmprim_spsc_header *ring_of_consumer(const shmprim_spsc_consumer *c)
  * it takes the whole interval before it at once). */
 static void wake_if_sleeping(uint32_t *flag, uint32_t *word, const uint32_t *update)
 {
-	sp_fence(SP_SEQ_CST);
-	/* Plain load first: no write (and no line transfer) while nobody sleeps. */
-	if (sp_load_relaxed_u32(flag) == 0)
+	sp_fence(SP_SEQ_CST); /* WK1: pairs with SL2 */
+	/* A load first: no write (and no line transfer) while nobody sleeps. */
+	if (sp_load_relaxed_u32(flag) == 0) /* WK2: ordered by WK1 */
 		return;
 	if (update)
-		sp_store_release_u32(word, *update);
-	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0)
+		sp_store_release_u32(word, *update); /* P3 early: a hint for C0 */
+	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0) /* WK3: one waker clears it */
 		futex_wake(flag); /* the flag is what the other side sleeps on */
 }
 
@@ -364,18 +367,11 @@ shmprim_status shmprim_spsc_pop_wait(shmprim_spsc_consumer *c, void *entry_out, 
 
 static int attempt_writable(void *ctx, shmprim_status *st)
 {
-	shmprim_spsc_producer *p = (shmprim_spsc_producer *)ctx;
-	uint32_t tail = sp_load_acquire_u32(p->tail);
-	uint32_t used = p->local_head - tail;
+	uint32_t room = shmprim_ring_room((shmprim_spsc_producer *)ctx, 1);
 
-	if (used > p->geo.capacity) {
-		*st = SHMPRIM_ERR_CORRUPT;
-		return 1;
-	}
-	if (used == p->geo.capacity)
+	if (room == 0)
 		return 0;
-	p->cached_tail = tail;
-	*st = SHMPRIM_OK;
+	*st = room == SHMPRIM_RING_CORRUPT ? SHMPRIM_ERR_CORRUPT : SHMPRIM_OK;
 	return 1;
 }
 
@@ -411,12 +407,12 @@ shmprim_status shmprim_spsc_wait_readable(shmprim_spsc_consumer *c, uint64_t tim
 
 void shmprim_spsc_announce_producer(shmprim_spsc_producer *p)
 {
-	sp_store_release_u32(&ring_of_producer(p)->producer_pid, (uint32_t)getpid());
+	sp_store_release_u32(&ring_of_producer(p)->producer_pid, (uint32_t)getpid()); /* pairs with the pid loads */
 }
 
 void shmprim_spsc_announce_consumer(shmprim_spsc_consumer *c)
 {
-	sp_store_release_u32(&ring_of_consumer(c)->consumer_pid, (uint32_t)getpid());
+	sp_store_release_u32(&ring_of_consumer(c)->consumer_pid, (uint32_t)getpid()); /* pairs with the pid loads */
 }
 
 /* A pid that does not fit a pid_t reads as "none": it is only a hint. */
@@ -427,12 +423,12 @@ static int pid_hint(uint32_t v)
 
 int shmprim_spsc_producer_pid(const shmprim_spsc_consumer *c)
 {
-	return pid_hint(sp_load_acquire_u32(&ring_of_consumer(c)->producer_pid));
+	return pid_hint(sp_load_acquire_u32(&ring_of_consumer(c)->producer_pid)); /* pairs with announce */
 }
 
 int shmprim_spsc_consumer_pid(const shmprim_spsc_producer *p)
 {
-	return pid_hint(sp_load_acquire_u32(&ring_of_producer(p)->consumer_pid));
+	return pid_hint(sp_load_acquire_u32(&ring_of_producer(p)->consumer_pid)); /* pairs with announce */
 }
 
 /* ---- slab ---- */
@@ -478,11 +474,11 @@ void shmprim_slab_raw_notify(shmprim_slab_raw *slab)
 {
 	shmprim_slab_header *h = slab->header;
 
-	sp_fence(SP_SEQ_CST);
-	if (sp_load_relaxed_u32(&h->free_waiters) != 0) {
+	sp_fence(SP_SEQ_CST); /* WK1: pairs with SL2 */
+	if (sp_load_relaxed_u32(&h->free_waiters) != 0) { /* WK2: ordered by WK1 */
 		/* Changed before the wake, so an allocator about to sleep on the
 		 * old value does not (the kernel compares it under its lock). */
-		sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE);
+		sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE); /* WK3: pairs with the sleeper's load of it */
 		futex_wake(&h->free_wake);
 	}
 }

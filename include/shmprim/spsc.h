@@ -105,15 +105,6 @@ static inline uint32_t shmprim_spsc_cell_number(const shmprim_spsc_geometry *geo
 	return (uint32_t)(((uint64_t)index * geo->cell_mul) >> geo->cell_shift);
 }
 
-/** The cell (its seq word first) holding the entry for a position.
- * @param geo      the handle's geometry
- * @param position free-running position
- * @return the cell's first byte */
-static inline unsigned char *shmprim_spsc_cell_at(const shmprim_spsc_geometry *geo, uint32_t position)
-{
-	return geo->slots + (size_t)shmprim_spsc_cell_number(geo, position & geo->mask) * geo->cell_stride;
-}
-
 /** The entry bytes for a position: plain arithmetic on private geometry.
  * cell * cell_stride + (index - cell * entries_per_cell) * entry_pitch,
  * folded into index * entry_pitch + cell * cell_gap.
@@ -449,6 +440,26 @@ static inline const void *shmprim_spsc_peeked_entry(const shmprim_spsc_consumer 
 
 #ifdef __cplusplus
 }
+#endif
+
+/* Opt-in inlining (include/shmprim/static/spsc.h): the data calls become the
+ * static inline algorithm, built with the library's atomics binding. */
+#ifdef SHMPRIM_INLINE
+#include <shmprim/static/spsc.h>
+#define shmprim_spsc_push shmprim_spsc_push_inline
+#define shmprim_spsc_pop shmprim_spsc_pop_inline
+#define shmprim_spsc_push_bulk shmprim_spsc_push_bulk_inline
+#define shmprim_spsc_push_burst shmprim_spsc_push_burst_inline
+#define shmprim_spsc_pop_bulk shmprim_spsc_pop_bulk_inline
+#define shmprim_spsc_pop_burst shmprim_spsc_pop_burst_inline
+#define shmprim_spsc_reserve shmprim_spsc_reserve_inline
+#define shmprim_spsc_commit shmprim_spsc_commit_inline
+#define shmprim_spsc_peek shmprim_spsc_peek_inline
+#define shmprim_spsc_release shmprim_spsc_release_inline
+#define shmprim_spsc_is_full shmprim_spsc_is_full_inline
+#define shmprim_spsc_available shmprim_spsc_available_inline
+#define shmprim_spsc_consumer_is_empty shmprim_spsc_consumer_is_empty_inline
+#define shmprim_spsc_consumer_len shmprim_spsc_consumer_len_inline
 #endif
 
 #endif

@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <shmprim/static/spsc.h>
+
 #define CAP 64u
 #define SEC 1000000000ull
 
@@ -162,8 +164,8 @@ static void record_committed(shmprim_spsc *ring)
 	uint32_t i;
 
 	for (i = 0; i < CAP; i++) {
-		uint32_t pos = tail + i;
-		uint32_t *seq = (uint32_t *)shmprim_spsc_cell_at(&ring->raw.geo, pos);
+		uint32_t pos = tail + i, rem;
+		uint32_t *seq = shmprim_ring_cell_seq(&ring->raw.geo, pos, &rem);
 		const ipc_entry *e = (const ipc_entry *)shmprim_spsc_entry_at(&ring->raw.geo, pos);
 
 		/* Published: its cell's seq (newest published + 1) is past it, in this lap. */

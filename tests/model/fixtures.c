@@ -4,6 +4,8 @@
 
 #include "fixtures.h"
 
+#include <shmprim/static/spsc.h>
+
 #define FX_REGION_OFFSET 64 /* the region form is placed off the region's start, as real users may */
 
 const char *fx_form_name(fx_form form)
@@ -22,10 +24,10 @@ static void ring_names(ring_fx *fx, shmprim_spsc_header *h, const shmprim_spsc_g
 	mc_name(&h->head, 4, "ring.head");
 	mc_name(&h->tail, 4, "ring.tail");
 	for (i = 0; i < fx->capacity; i++) {
-		uint32_t cell = shmprim_spsc_cell_number(geo, i);
+		uint32_t cell = shmprim_spsc_cell_number(geo, i), rem;
 
 		if (i % geo->entries_per_cell == 0)
-			mc_name(shmprim_spsc_cell_at(geo, i), 4, "ring.cell[%u].seq", cell);
+			mc_name(shmprim_ring_cell_seq(geo, i, &rem), 4, "ring.cell[%u].seq", cell);
 		mc_name(shmprim_spsc_entry_at(geo, i), geo->entry_size, "ring.entry[%u] (cell %u)", i, cell);
 	}
 }

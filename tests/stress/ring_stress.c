@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <shmprim/shmprim.h>
+#include <shmprim/static/spsc.h>
 
 #include "stress_util.h"
 
@@ -213,9 +214,9 @@ static void fast_forward(struct run *r, uint32_t start)
 
 	/* Each cell ends with the seq of its newest entry in the last lap. */
 	for (q = start - cap; q != start; q++) {
-		uint32_t seq = q + 1;
+		uint32_t seq = q + 1, rem;
 
-		memcpy(shmprim_spsc_cell_at(&r->ring.raw.geo, q), &seq, sizeof(seq));
+		memcpy(shmprim_ring_cell_seq(&r->ring.raw.geo, q, &rem), &seq, sizeof(seq));
 	}
 	r->ring.raw.header->head = start;
 	r->ring.raw.header->tail = start;

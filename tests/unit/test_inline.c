@@ -1,12 +1,12 @@
 /*
- * The inline push/pop of src/spsc_inline.h, compiled into this program with
+ * The ring's static inline form (include/shmprim/static/spsc.h), compiled into this program with
  * the backend's binding, against the library's exported calls: mixed freely
  * on one ring they move exact sequences, and the same operations leave the
  * same bytes in shared memory and the same results.
  */
 #include "unit_util.h"
 
-#include "spsc_inline.h"
+#include <shmprim/static/spsc.h>
 
 TestSuite(inline_ring, .timeout = UNIT_TIMEOUT_S);
 

@@ -5,6 +5,7 @@
  */
 #include "unit_util.h"
 
+#include <shmprim/static/spsc.h>
 #include <shmprim/wait.h>
 
 /* Below Meson's 60 s, so a hang is reported by Criterion, which also reaps its worker. */
@@ -45,9 +46,11 @@ static void pop_expect_empty(shmprim_spsc_consumer *c)
 }
 
 /* The seq word of the cell holding position pos. */
-static unsigned char *slot_at(const shmprim_spsc *ring, uint32_t pos)
+static uint32_t *cell_seq_at(const shmprim_spsc *ring, uint32_t pos)
 {
-	return shmprim_spsc_cell_at(&ring->raw.geo, pos);
+	uint32_t rem;
+
+	return shmprim_ring_cell_seq(&ring->raw.geo, pos, &rem);
 }
 
 /* ---- order and values ---- */
@@ -143,7 +146,7 @@ Test(ring, u32_index_wrap)
 	for (q = start - 4; q != start; q++) {
 		uint32_t seq = q + 1;
 
-		memcpy(slot_at(&ring, q), &seq, sizeof(seq));
+		memcpy(cell_seq_at(&ring, q), &seq, sizeof(seq));
 	}
 	ring.raw.header->head = start;
 	ring.raw.header->tail = start;
@@ -622,7 +625,7 @@ static void publish_without_head(shmprim_spsc *ring, uint32_t pos, uint64_t valu
 	uint32_t seq = pos + 1;
 
 	memcpy(shmprim_spsc_entry_at(&ring->raw.geo, pos), &value, sizeof(value));
-	memcpy(slot_at(ring, pos), &seq, sizeof(seq));
+	memcpy(cell_seq_at(ring, pos), &seq, sizeof(seq));
 }
 
 Test(ring, crash_after_seq_before_head_is_recovered_once)
@@ -824,12 +827,12 @@ Test(ring, forged_seq_and_head_are_refused)
 
 	shmprim_spsc_split(&ring, &p, &c);
 	seq = 9; /* the producer cannot have published position 8 yet */
-	memcpy(slot_at(&ring, 0), &seq, sizeof(seq));
+	memcpy(cell_seq_at(&ring, 0), &seq, sizeof(seq));
 	pop_expect_empty(&c);
 	cr_assert(shmprim_spsc_consumer_is_empty(&c));
 	cr_assert_eq(shmprim_spsc_consumer_len(&c), 0);
 	seq = 0xFFFFFFFFu;
-	memcpy(slot_at(&ring, 0), &seq, sizeof(seq));
+	memcpy(cell_seq_at(&ring, 0), &seq, sizeof(seq));
 	pop_expect_empty(&c);
 	cr_assert_eq(shmprim_spsc_snapshot_of(&ring).head, 0);
 	ring.raw.header->head = 9; /* tail 0, capacity 8 */
@@ -906,7 +909,7 @@ Test(ring, consumer_behind_head_does_not_read_seqs)
 		push_u64(&p, i);
 	cr_assert_eq(ring.raw.header->head, 32);
 	for (pos = 0; pos < 28; pos++)
-		memcpy(slot_at(&ring, pos), &zero, sizeof(zero));
+		memcpy(cell_seq_at(&ring, pos), &zero, sizeof(zero));
 	for (i = 0; i < 40; i++)
 		pop_expect_u64(&c, i);
 	pop_expect_empty(&c);
@@ -932,7 +935,7 @@ Test(ring, cell_refilled_for_the_next_lap_still_hands_over_this_lap)
 	pop_expect_u64(&c, 0);
 	for (i = 1; i <= 8; i++)
 		push_u64(&p, i);
-	memcpy(&seq, slot_at(&ring, 0), sizeof(seq));
+	memcpy(&seq, cell_seq_at(&ring, 0), sizeof(seq));
 	cr_assert_eq(seq, 9, "cell 0 holds position 8's seq");
 	ring.raw.header->head = 1;
 	for (i = 1; i <= 8; i++)

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "spsc_inline.h"
+#include <shmprim/static/spsc.h>
 
 int main(void)
 {
