@@ -136,7 +136,7 @@ shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint32_t dead, u
 
 			if (sp_load_relaxed_u32(&m->reclaim_mark) == mark) /* R4: R3's mark (ours) */
 				continue; /* on the detached list */
-			tag = sp_load_relaxed_u32(&m->free_tag); /* R4: F2's, ordered by the acquire of F3 above */
+			tag = sp_load_relaxed_u32(&m->free_tag); /* R4: written at F2, seen through F3 -> the load above */
 			now = HEAD_TAG(sp_load_acquire_u64(free_head)); /* R4: pairs with F2, R5 */
 			if ((uint32_t)(tag - mark - 1u) < (uint32_t)(now - mark))
 				continue; /* pushed since the detach */
