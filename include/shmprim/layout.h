@@ -64,7 +64,8 @@
  *                recorded by the same CAS that takes or gives back the slot
  *        (anonymous owners and finished frees leave the state word 0, 1 or 2)
  *     +8 next_free (u32): free-list link, kept out of the user's slot data
- *     +12 owner (u32): reserved, zero (the owner lives in state_gen)
+ *     +12 owner (u32): unused. Init writes 0; nothing writes or reads it after,
+ *        and attach does not check it. The slot's owner is in state_gen.
  *     +16 free_tag (u32): the free_head tag installed by the push that last
  *        linked the slot (lets a reclaim tell recent pushes from orphans)
  *     +20 reclaim_mark (u32): scratch for reclaim (the tag of its detach marks
@@ -165,7 +166,7 @@ typedef struct shmprim_slab_header {
 typedef struct shmprim_slab_meta {
 	uint64_t state_gen;      /**< 0: generation << 32 | owner << 3 | FREEING | state, changed by one CAS */
 	uint32_t next_free;      /**< 8: free-list link (SHMPRIM_SLAB_END = last) */
-	uint32_t owner;          /**< 12: reserved, zero (the owner lives in state_gen) */
+	uint32_t owner;          /**< 12: unused: init writes 0, nothing reads it (the owner is in state_gen) */
 	uint32_t free_tag;       /**< 16: free_head tag of the push that last linked the slot */
 	uint32_t reclaim_mark;   /**< 20: reclaim's scratch word */
 	uint8_t reserved[40];    /**< 24: zero */

@@ -143,7 +143,9 @@ typedef struct shmprim_slot_error {
 /** The generation of a retired slot, which no handle carries (see SHMPRIM_SLAB_GEN_LAST). */
 #define SHMPRIM_SLAB_GEN_RETIRED 0xFFFFFFFFu
 
-/** CAS retries per loop before a call gives up with CONTENDED. */
+/** CAS retries per loop before a call gives up with CONTENDED: far above what real
+ * contention needs, low enough that a peer rewriting the free-list head for ever cannot
+ * hang a call. */
 #define SHMPRIM_SLAB_RETRY_LIMIT 100000u
 /** Most slots one handle's cache may keep (set_cache). */
 #define SHMPRIM_SLAB_CACHE_MAX 32u

@@ -1,7 +1,7 @@
 /*
  * The mutation gate: built once per planted bug (MC_MUTANT, with the core
- * compiled under the matching SHMPRIM_MUTANT_* switch, or the correct core for
- * the test-level S6), it runs the scenarios that must expose that bug and
+ * compiled from a copy of the sources that tests/mutants/MC_MUTANT.mutant
+ * rewrote, or the correct core for the test-level S6), it runs the scenarios that must expose that bug and
  * passes only if, for each one:
  *   1. the checker FAILS it (the report, with its trace, is printed);
  *   2. the naive enumerator (no sleep sets, no skipped stale reads) fails it

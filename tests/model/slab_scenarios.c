@@ -744,7 +744,7 @@ static void slab_reclaim_vs_live(void *arg)
 }
 
 /* ---- the per-handle cache (set_cache): cached slots are FREE|FREEING|owner
- * off the list, taken back by C1 and given back by C2 + push (src/slab.c).
+ * off the list, taken back by K1 and given back by K2 + push (src/slab_cache.c; the labels: src/slab.c).
  * Every scenario flushes the caches after the joins and checks, besides the
  * list, that no slot is left FREE off the list (the audit's counts). ---- */
 static void fx_set_cache(slab_fx *fx, uint32_t n)
@@ -789,7 +789,7 @@ static void cache_check_quiescent(slab_fx *fx, uint32_t expected_free)
 }
 
 /* 1. A slot sits in h[0]'s cache (h = c->h[0], stale from the free on). T1
- * takes it from the cache (C1), writes, frees it back into the cache; T2 uses
+ * takes it from the cache (K1), writes, frees it back into the cache; T2 uses
  * the stale handle through another handle: every call is refused. */
 static void cache_owner_cycle(void *arg)
 {
@@ -825,12 +825,12 @@ static void slab_cache_vs_stale_free(void *arg)
 	spawn2(cache_owner_cycle, cache_stale_user, c);
 	mc_assert_eq(fx_raw(c->fx)->cache_len, 1);
 	mc_assert_eq(fx_flush(c->fx), SHMPRIM_OK);
-	mc_assert_eq(slab_generation(c->fx, c->h[0].index), c->h[0].generation + 2); /* C1 once, C2 once */
+	mc_assert_eq(slab_generation(c->fx, c->h[0].index), c->h[0].generation + 2); /* K1 once, K2 once */
 	cache_check_quiescent(c->fx, 2);
 }
 
 /* 2. One slot, cached in a handle that was then copied: T1 allocates through
- * one copy and T2 through the other. Exactly one gets it (C1 is a CAS); the
+ * one copy and T2 through the other. Exactly one gets it (K1 is a CAS); the
  * other drops its entry and finds the list empty. S9 (a load, then a store)
  * gives the slot to both. */
 static void cache_copy_alloc(void *arg)
@@ -871,7 +871,7 @@ static void slab_cache_copied_race(void *arg)
 /* 3. Flush vs a concurrent pop: both slots sit in T1's cache (main wrote
  * 0x33 into them); T1 takes one, writes 0x11, frees it, flushes both; T2
  * waits for slots on another handle and must see the bytes of whoever freed
- * each one (C2 + the push publish them). */
+ * each one (K2 + the push publish them). */
 static void cache_use_then_flush(void *arg)
 {
 	slab_ctx *c = arg;
@@ -920,8 +920,8 @@ static void slab_cache_flush_vs_pop(void *arg)
 	cache_check_quiescent(c->fx, 0);
 }
 
-/* 4. A copy flushes while the other copy allocates the same cached slot: C2
- * and C1 race; whoever loses drops the entry. S10 (give back after a plain
+/* 4. A copy flushes while the other copy allocates the same cached slot: K2
+ * and K1 race; whoever loses drops the entry. S10 (give back after a plain
  * check) pushes the slot the other copy has just allocated. */
 static void cache_copy_flush(void *arg)
 {
