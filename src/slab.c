@@ -103,7 +103,7 @@
 
 #include "checksum.h"
 #include "placement.h"
-#include "slab_internal.h"
+#include "slab_cache.h"
 
 #ifdef SHMPRIM_COUNT_LOOPS
 __thread unsigned long shmprim_loop_count;

@@ -5,34 +5,7 @@
  * labels (K1, K2, F1..F3, A3, R4) and why the cache is safe against copies of
  * the handle and against reclaim: the top of src/slab.c.
  */
-#include "slab_internal.h"
-
-/* K1: the newest cached slot that is still ours. A failed CAS means a copy of
- * this handle, or a reclaim, took the slot: the entry is dropped and the next
- * one tried. */
-int shmprim_slabcache_take(shmprim_slab_raw *slab, shmprim_slot_handle *out)
-{
-	while (slab->cache_len != 0) {
-		shmprim_slot_handle c = slab->cache[--slab->cache_len];
-		uint64_t *word = &slab->meta[c.index].state_gen;
-		uint64_t w = FREEING_WORD(c.generation, slab->owner_id);
-		uint64_t to = WORD(c.generation + 1u, SHMPRIM_SLOT_ALLOCATED, slab->owner_id);
-
-		SHMPRIM_LOOP_TICK();
-		if (GEN_RETIRES(c.generation)) {
-			/* its last generation has been handed out: retire, try the next */
-			sp_cas_u64(word, &w, RETIRED_WORD, SP_ACQ_REL, SP_RELAXED); /* K1, retiring: pairs with F1, K2 */
-			continue;
-		}
-		/* K1: pairs with F1, K2 */
-		if (!sp_cas_u64(word, &w, to, SP_ACQ_REL, SP_RELAXED))
-			continue;
-		out->index = c.index;
-		out->generation = c.generation + 1u;
-		return 1;
-	}
-	return 0;
-}
+#include "slab_cache.h"
 
 /* K2, then push and finish (F2, F3). A failed K2 means the slot is no longer
  * ours to give back: the entry is dropped (OK). On CONTENDED the slot stays
@@ -73,17 +46,13 @@ static shmprim_status cache_give_back(shmprim_slab_raw *slab, uint32_t n, uint32
 	return st;
 }
 
-/* Keeps a slot just moved to FREE|FREEING|me (F1); a full cache first gives
- * back its older half. 0 if there is still no room (the give-back hit the
- * retry bound): the caller then pushes the slot itself. */
-int shmprim_slabcache_put(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t *budget)
+/* A full cache gives back its older half, so that put has room again
+ * (src/slab_cache.h). 0 if it still has none (the give-back hit the retry
+ * bound). */
+int shmprim_slabcache_make_room(shmprim_slab_raw *slab, uint32_t *budget)
 {
-	if (slab->cache_len >= slab->cache_size)
-		(void)cache_give_back(slab, slab->cache_len - slab->cache_size / 2, budget);
-	if (slab->cache_len >= slab->cache_size)
-		return 0;
-	slab->cache[slab->cache_len++] = h;
-	return 1;
+	(void)cache_give_back(slab, slab->cache_len - slab->cache_size / 2, budget);
+	return slab->cache_len < slab->cache_size;
 }
 
 shmprim_status shmprim_slab_raw_set_owner(shmprim_slab_raw *slab, uint32_t owner_id)

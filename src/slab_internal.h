@@ -89,8 +89,5 @@ shmprim_status shmprim_slabcore_attach_checked(shmprim_slab_raw *slab, void *hea
 shmprim_status shmprim_slabcore_push_and_finish(shmprim_slab_raw *slab, uint32_t index, uint32_t gen,
                                                 uint32_t *budget);
 
-/* src/slab_cache.c */
-int shmprim_slabcache_take(shmprim_slab_raw *slab, shmprim_slot_handle *out);
-int shmprim_slabcache_put(shmprim_slab_raw *slab, shmprim_slot_handle h, uint32_t *budget);
 
 #endif

@@ -240,7 +240,10 @@ static inline uint32_t shmprim_ring_ready(shmprim_spsc_consumer *c, uint32_t n, 
 		}
 	}
 	end = shmprim_ring_published_end(&c->geo, pos + known, pos, pos + n);
-	c->cached_head = end;
+	/* Written only when it moved: a consumer polling an empty ring stores
+	 * nothing, so a handle sharing a line with the producer's costs nothing. */
+	if (end != c->cached_head)
+		c->cached_head = end;
 	return end - pos < n ? end - pos : n;
 }
 
@@ -285,8 +288,54 @@ static inline void shmprim_ring_copy_entry(void *dst, const void *src, uint32_t 
 #pragma GCC diagnostic pop
 #endif
 
-/** Copies n entries from a packed array into the ring, from position pos,
- * entry by entry (runs are short: a memcpy call per run does not pay).
+/** Copies n entries from a packed array into pos's cell (n at most the
+ * entries left in it): the first at shmprim_spsc_entry_at(), the rest a pitch
+ * apart, entry by entry (too few for a memcpy call per run to pay).
+ * @param g   the geometry
+ * @param pos the first position
+ * @param src the caller's n packed entries
+ * @param n   entries */
+static inline void shmprim_ring_copy_in_cell(const shmprim_spsc_geometry *g, uint32_t pos, const unsigned char *src,
+                                             uint32_t n)
+{
+	unsigned char *entry = shmprim_spsc_entry_at(g, pos);
+	uint32_t i;
+
+	sp_plain_write(entry, (size_t)(n - 1) * g->entry_pitch + g->entry_size);
+	for (i = 0; i < n; i++, entry += g->entry_pitch)
+		shmprim_ring_copy_entry(entry, src + (size_t)i * g->entry_size, g->entry_size);
+}
+
+/** Copies n entries out of pos's cell into a packed array (see shmprim_ring_copy_in_cell()).
+ * @param g   the geometry
+ * @param pos the first position
+ * @param dst room for n packed entries
+ * @param n   entries */
+static inline void shmprim_ring_copy_out_cell(const shmprim_spsc_geometry *g, uint32_t pos, unsigned char *dst,
+                                              uint32_t n)
+{
+	const unsigned char *entry = shmprim_spsc_entry_at(g, pos);
+	uint32_t i;
+
+	sp_plain_read(entry, (size_t)(n - 1) * g->entry_pitch + g->entry_size);
+	for (i = 0; i < n; i++, entry += g->entry_pitch)
+		shmprim_ring_copy_entry(dst + (size_t)i * g->entry_size, entry, g->entry_size);
+}
+
+/** How many entries from pos share its cell, capped at max.
+ * @param g   the geometry
+ * @param pos the position
+ * @param max the cap
+ * @return 1..max */
+static inline uint32_t shmprim_ring_cell_run(const shmprim_spsc_geometry *g, uint32_t pos, uint32_t max)
+{
+	uint32_t rem;
+
+	(void)shmprim_ring_cell_seq(g, pos, &rem);
+	return rem < max ? rem : max;
+}
+
+/** Copies n entries from a packed array into the ring from pos, cell by cell.
  * @param g   the geometry
  * @param pos the first position
  * @param src the caller's n packed entries
@@ -294,17 +343,17 @@ static inline void shmprim_ring_copy_entry(void *dst, const void *src, uint32_t 
 static inline void shmprim_ring_copy_in(const shmprim_spsc_geometry *g, uint32_t pos, const unsigned char *src,
                                         uint32_t n)
 {
-	uint32_t i;
+	uint32_t done = 0;
 
-	for (i = 0; i < n; i++) {
-		unsigned char *entry = shmprim_spsc_entry_at(g, pos + i);
+	while (done < n) {
+		uint32_t run = shmprim_ring_cell_run(g, pos + done, n - done);
 
-		sp_plain_write(entry, g->entry_size);
-		shmprim_ring_copy_entry(entry, src + (size_t)i * g->entry_size, g->entry_size);
+		shmprim_ring_copy_in_cell(g, pos + done, src + (size_t)done * g->entry_size, run);
+		done += run;
 	}
 }
 
-/** Copies n entries out of the ring into a packed array (see shmprim_ring_copy_in()).
+/** Copies n entries out of the ring from pos into a packed array, cell by cell.
  * @param g   the geometry
  * @param pos the first position
  * @param dst room for n packed entries
@@ -312,13 +361,13 @@ static inline void shmprim_ring_copy_in(const shmprim_spsc_geometry *g, uint32_t
 static inline void shmprim_ring_copy_out(const shmprim_spsc_geometry *g, uint32_t pos, unsigned char *dst,
                                          uint32_t n)
 {
-	uint32_t i;
+	uint32_t done = 0;
 
-	for (i = 0; i < n; i++) {
-		const unsigned char *entry = shmprim_spsc_entry_at(g, pos + i);
+	while (done < n) {
+		uint32_t run = shmprim_ring_cell_run(g, pos + done, n - done);
 
-		sp_plain_read(entry, g->entry_size);
-		shmprim_ring_copy_entry(dst + (size_t)i * g->entry_size, entry, g->entry_size);
+		shmprim_ring_copy_out_cell(g, pos + done, dst + (size_t)done * g->entry_size, run);
+		done += run;
 	}
 }
 
@@ -414,7 +463,7 @@ static inline uint32_t shmprim_ring_push_n(shmprim_spsc_producer *p, const void 
 			uint32_t *seq = shmprim_ring_cell_seq(g, pos + done, &rem);
 			uint32_t run = rem < k - done ? rem : k - done;
 
-			shmprim_ring_copy_in(g, pos + done, src + (size_t)done * g->entry_size, run);
+			shmprim_ring_copy_in_cell(g, pos + done, src + (size_t)done * g->entry_size, run);
 			done += run;
 			shmprim_ring_publish_seq(seq, pos + done);
 		}
