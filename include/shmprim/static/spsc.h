@@ -261,28 +261,46 @@ static inline uint32_t shmprim_ring_ready(shmprim_spsc_consumer *c, uint32_t n, 
 #pragma GCC diagnostic ignored "-Wstringop-overread"
 #endif
 #endif
+/** Copies n entries of one size between two arrays of given pitches. The size
+ * is tested once, outside the loop, and a common size becomes a fixed-length
+ * move per entry.
+ * @param dst       where to
+ * @param dst_pitch bytes from one destination entry to the next
+ * @param src       where from
+ * @param src_pitch bytes from one source entry to the next
+ * @param n         entries
+ * @param size      the ring's entry size */
+static inline void shmprim_ring_copy_entries(unsigned char *dst, size_t dst_pitch, const unsigned char *src,
+                                             size_t src_pitch, uint32_t n, uint32_t size)
+{
+	uint32_t i;
+
+#define SHMPRIM_RING_COPY_LOOP(bytes)                                                 \
+	for (i = 0; i < n; i++)                                                       \
+		memcpy(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, bytes); \
+	return
+	switch (size) {
+	case 8:
+		SHMPRIM_RING_COPY_LOOP(8);
+	case 16:
+		SHMPRIM_RING_COPY_LOOP(16);
+	case 32:
+		SHMPRIM_RING_COPY_LOOP(32);
+	case 64:
+		SHMPRIM_RING_COPY_LOOP(64);
+	default:
+		SHMPRIM_RING_COPY_LOOP(size);
+	}
+#undef SHMPRIM_RING_COPY_LOOP
+}
+
 /** Copies one entry.
  * @param dst  where to
  * @param src  where from
  * @param size the ring's entry size */
 static inline void shmprim_ring_copy_entry(void *dst, const void *src, uint32_t size)
 {
-	switch (size) {
-	case 8:
-		memcpy(dst, src, 8);
-		return;
-	case 16:
-		memcpy(dst, src, 16);
-		return;
-	case 32:
-		memcpy(dst, src, 32);
-		return;
-	case 64:
-		memcpy(dst, src, 64);
-		return;
-	default:
-		memcpy(dst, src, size);
-	}
+	shmprim_ring_copy_entries((unsigned char *)dst, 0, (const unsigned char *)src, 0, 1, size);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
@@ -290,7 +308,7 @@ static inline void shmprim_ring_copy_entry(void *dst, const void *src, uint32_t 
 
 /** Copies n entries from a packed array into pos's cell (n at most the
  * entries left in it): the first at shmprim_spsc_entry_at(), the rest a pitch
- * apart, entry by entry (too few for a memcpy call per run to pay).
+ * apart (too few for a memcpy call per run to pay).
  * @param g   the geometry
  * @param pos the first position
  * @param src the caller's n packed entries
@@ -299,11 +317,9 @@ static inline void shmprim_ring_copy_in_cell(const shmprim_spsc_geometry *g, uin
                                              uint32_t n)
 {
 	unsigned char *entry = shmprim_spsc_entry_at(g, pos);
-	uint32_t i;
 
 	sp_plain_write(entry, (size_t)(n - 1) * g->entry_pitch + g->entry_size);
-	for (i = 0; i < n; i++, entry += g->entry_pitch)
-		shmprim_ring_copy_entry(entry, src + (size_t)i * g->entry_size, g->entry_size);
+	shmprim_ring_copy_entries(entry, g->entry_pitch, src, g->entry_size, n, g->entry_size);
 }
 
 /** Copies n entries out of pos's cell into a packed array (see shmprim_ring_copy_in_cell()).
@@ -315,11 +331,9 @@ static inline void shmprim_ring_copy_out_cell(const shmprim_spsc_geometry *g, ui
                                               uint32_t n)
 {
 	const unsigned char *entry = shmprim_spsc_entry_at(g, pos);
-	uint32_t i;
 
 	sp_plain_read(entry, (size_t)(n - 1) * g->entry_pitch + g->entry_size);
-	for (i = 0; i < n; i++, entry += g->entry_pitch)
-		shmprim_ring_copy_entry(dst + (size_t)i * g->entry_size, entry, g->entry_size);
+	shmprim_ring_copy_entries(dst, g->entry_size, entry, g->entry_pitch, n, g->entry_size);
 }
 
 /** How many entries from pos share its cell, capped at max.
