@@ -69,6 +69,14 @@ extern "C" {
  * never lags a whole lap; docs/performance.md has the measurement behind it. */
 #define SHMPRIM_RING_HEAD_INTERVAL 32u
 
+/** The single-item calls are inlined into the caller's loop even where the
+ * compiler would judge them too large (GCC 12 -O2 kept push as a call). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SHMPRIM_RING_INLINE static inline __attribute__((always_inline))
+#else
+#define SHMPRIM_RING_INLINE static inline
+#endif
+
 /** shmprim_ring_room()'s answer when the consumer's index is impossible. */
 #define SHMPRIM_RING_CORRUPT UINT32_MAX
 
@@ -275,23 +283,27 @@ static inline void shmprim_ring_copy_entries(unsigned char *dst, size_t dst_pitc
 {
 	uint32_t i;
 
-#define SHMPRIM_RING_COPY_LOOP(bytes)                                                 \
-	for (i = 0; i < n; i++)                                                       \
-		memcpy(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, bytes); \
-	return
 	switch (size) {
 	case 8:
-		SHMPRIM_RING_COPY_LOOP(8);
+		for (i = 0; i < n; i++)
+			memcpy(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, 8);
+		return;
 	case 16:
-		SHMPRIM_RING_COPY_LOOP(16);
+		for (i = 0; i < n; i++)
+			memcpy(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, 16);
+		return;
 	case 32:
-		SHMPRIM_RING_COPY_LOOP(32);
+		for (i = 0; i < n; i++)
+			memcpy(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, 32);
+		return;
 	case 64:
-		SHMPRIM_RING_COPY_LOOP(64);
+		for (i = 0; i < n; i++)
+			memcpy(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, 64);
+		return;
 	default:
-		SHMPRIM_RING_COPY_LOOP(size);
+		for (i = 0; i < n; i++)
+			memcpy(dst + (size_t)i * dst_pitch, src + (size_t)i * src_pitch, size);
 	}
-#undef SHMPRIM_RING_COPY_LOOP
 }
 
 /** Copies one entry.
@@ -406,7 +418,7 @@ static inline void shmprim_ring_publish_cells(const shmprim_spsc_geometry *g, ui
  * @param p     the producer side
  * @param entry entry_size bytes
  * @return OK, WOULD_BLOCK (full) or CORRUPT */
-static inline shmprim_push_result shmprim_spsc_push_inline(shmprim_spsc_producer *p, const void *entry)
+SHMPRIM_RING_INLINE shmprim_push_result shmprim_spsc_push_inline(shmprim_spsc_producer *p, const void *entry)
 {
 	const shmprim_spsc_geometry *g = &p->geo;
 	uint32_t pos = p->local_head;
@@ -432,7 +444,7 @@ static inline shmprim_push_result shmprim_spsc_push_inline(shmprim_spsc_producer
  * @param c         the consumer side
  * @param entry_out entry_size bytes
  * @return true if an entry was taken */
-static inline bool shmprim_spsc_pop_inline(shmprim_spsc_consumer *c, void *entry_out)
+SHMPRIM_RING_INLINE bool shmprim_spsc_pop_inline(shmprim_spsc_consumer *c, void *entry_out)
 {
 	uint32_t pos = c->local_tail;
 	const unsigned char *src;
