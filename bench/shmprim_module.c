@@ -76,11 +76,6 @@ typedef struct w8 {
 
 SHMPRIM_SPSC_TYPED(w8_ring, w8)
 
-static inline int sp_push1_inline(shmprim_spsc_producer *p, const void *item)
-{
-	return shmprim_spsc_push_inline(p, item) == SHMPRIM_PUSH_OK;
-}
-
 /* The same push and pop inlined into the loop (include/shmprim/static/spsc.h), as a
  * program built in the same Meson tree gets them: batch 1 only. */
 #define RH_NAME sp_inline8
@@ -91,7 +86,8 @@ static inline int sp_push1_inline(shmprim_spsc_producer *p, const void *item)
 #define RH_INIT(mem, cap) sp_init(mem, cap, 8)
 #define RH_OPEN_PROD(mem, cap, p) sp_open(mem, cap, 8, p, NULL)
 #define RH_OPEN_CONS(mem, cap, c) sp_open(mem, cap, 8, NULL, c)
-#define RH_PUSH1(p, it) sp_push1_inline(p, it)
+/* a macro, not a wrapper function: GCC kept a wrapper out of line */
+#define RH_PUSH1(p, it) (shmprim_spsc_push_inline(p, it) == SHMPRIM_PUSH_OK)
 #define RH_POP1(c, it) shmprim_spsc_pop_inline(c, it)
 #include "ring_harness.h"
 

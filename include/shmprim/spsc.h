@@ -48,7 +48,7 @@ typedef struct shmprim_spsc_geometry {
 	uint32_t entries_per_cell;
 	/** bytes from one cell to the next */
 	uint32_t cell_stride;
-	uint32_t cell_gap;        /**< cell_stride - entries_per_cell * entry_pitch */
+	uint32_t cell_gap;        /**< cell_stride - entries_per_cell * entry_pitch (set, but no call reads it: kept so the handles keep their size) */
 	uint32_t cell_mul;        /**< cell of ring index i = i * cell_mul >> cell_shift */
 	/** see cell_mul */
 	uint32_t cell_shift;
@@ -105,18 +105,18 @@ static inline uint32_t shmprim_spsc_cell_number(const shmprim_spsc_geometry *geo
 	return (uint32_t)(((uint64_t)index * geo->cell_mul) >> geo->cell_shift);
 }
 
-/** The entry bytes for a position: plain arithmetic on private geometry.
- * cell * cell_stride + (index - cell * entries_per_cell) * entry_pitch,
- * folded into index * entry_pitch + cell * cell_gap.
+/** The entry bytes for a position: plain arithmetic on private geometry,
+ * from the start of the cell whose seq word publishes it.
  * @param geo      the handle's geometry
  * @param position free-running position
  * @return the entry's first byte */
 static inline unsigned char *shmprim_spsc_entry_at(const shmprim_spsc_geometry *geo, uint32_t position)
 {
 	uint32_t index = position & geo->mask;
+	uint32_t cell = shmprim_spsc_cell_number(geo, index);
 
-	return geo->slots + SHMPRIM_SPSC_CELL_OVERHEAD + (size_t)index * geo->entry_pitch +
-	       (size_t)shmprim_spsc_cell_number(geo, index) * geo->cell_gap;
+	return geo->slots + (size_t)cell * geo->cell_stride + SHMPRIM_SPSC_CELL_OVERHEAD +
+	       (size_t)(index - cell * geo->entries_per_cell) * geo->entry_pitch;
 }
 
 /** A racy snapshot: exact only when both sides are idle. head counts the

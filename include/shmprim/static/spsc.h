@@ -213,10 +213,26 @@ static inline uint32_t shmprim_ring_published_end(const shmprim_spsc_geometry *g
 	return end;
 }
 
+/** Takes head (C0) as how far entries are published, if it says more than the
+ * consumer knows and is confirmed.
+ * @param c     the consumer side
+ * @param pos   the consumer's position
+ * @param known entries from pos already known published
+ * @return nonzero when cached_head moved to head */
+static inline int shmprim_ring_take_head(shmprim_spsc_consumer *c, uint32_t pos, uint32_t known)
+{
+	uint32_t head = sp_load_relaxed_u32(c->head); /* C0: a hint, confirmed by a C1 before use */
+
+	if ((uint32_t)(head - pos) <= known || !shmprim_ring_head_confirmed(c, pos, head))
+		return 0;
+	c->cached_head = head;
+	return 1;
+}
+
 /** Published entries from the consumer's position, up to n (at most capacity):
- * what it already knows, else head (C0) if confirmed, else cell seqs. A bulk
- * (all) first tries the cell of the last entry it needs: published in order,
- * so if that one is, all are. The furthest point found is kept.
+ * what it already knows, else head if confirmed, else cell seqs. A bulk (all)
+ * first tries the cell of the last entry it needs: published in order, so if
+ * that one is, all are. The furthest point found is kept.
  * @param c   the consumer side
  * @param n   entries wanted
  * @param all nonzero when fewer than n are of no use to the caller
@@ -225,16 +241,14 @@ static inline uint32_t shmprim_ring_ready(shmprim_spsc_consumer *c, uint32_t n, 
 {
 	uint32_t pos = c->local_tail;
 	uint32_t known = c->cached_head - pos;
-	uint32_t head, end;
+	uint32_t end;
 
 	if (n > c->geo.capacity)
 		n = c->geo.capacity;
 	if (known >= n)
 		return n;
-	head = sp_load_relaxed_u32(c->head); /* C0: a hint, confirmed by a C1 before use */
-	if ((uint32_t)(head - pos) > known && shmprim_ring_head_confirmed(c, pos, head)) {
-		c->cached_head = head;
-		known = head - pos;
+	if (shmprim_ring_take_head(c, pos, known)) {
+		known = c->cached_head - pos;
 		if (known >= n)
 			return n;
 	}
@@ -253,6 +267,26 @@ static inline uint32_t shmprim_ring_ready(shmprim_spsc_consumer *c, uint32_t n, 
 	if (end != c->cached_head)
 		c->cached_head = end;
 	return end - pos < n ? end - pos : n;
+}
+
+/** Whether the entry at the consumer's position is published, when the
+ * consumer has caught up with all it knew: head, else that entry's own cell.
+ * The single pop's form of shmprim_ring_ready(c, 1, 0); bench/README.md has
+ * the round-trip figures for why it is kept apart.
+ * @param c   the consumer side
+ * @param pos the consumer's position (== cached_head)
+ * @return nonzero when it is */
+SHMPRIM_RING_INLINE int shmprim_ring_next_ready(shmprim_spsc_consumer *c, uint32_t pos)
+{
+	uint32_t end;
+
+	if (shmprim_ring_take_head(c, pos, 0))
+		return 1;
+	end = shmprim_ring_published_end(&c->geo, pos, pos, pos + 1);
+	if (end == pos)
+		return 0;
+	c->cached_head = end;
+	return 1;
 }
 
 /* ---- moving entries ---- */
@@ -425,15 +459,17 @@ SHMPRIM_RING_INLINE shmprim_push_result shmprim_spsc_push_inline(shmprim_spsc_pr
 	uint32_t room = shmprim_ring_room(p, 1);
 	uint32_t rem;
 	unsigned char *dst;
+	uint32_t *seq;
 
 	if (room == SHMPRIM_RING_CORRUPT)
 		return SHMPRIM_PUSH_CORRUPT;
 	if (room == 0)
 		return SHMPRIM_PUSH_WOULD_BLOCK;
+	seq = shmprim_ring_cell_seq(g, pos, &rem);
 	dst = shmprim_spsc_entry_at(g, pos);
 	sp_plain_write(dst, g->entry_size);
 	shmprim_ring_copy_entry(dst, entry, g->entry_size);
-	shmprim_ring_publish_seq(shmprim_ring_cell_seq(g, pos, &rem), pos + 1);
+	shmprim_ring_publish_seq(seq, pos + 1);
 	p->local_head = pos + 1;
 	if (((pos + 1) & g->mask & (SHMPRIM_RING_HEAD_INTERVAL - 1)) == 0)
 		shmprim_ring_publish_head(p, pos + 1);
@@ -449,7 +485,7 @@ SHMPRIM_RING_INLINE bool shmprim_spsc_pop_inline(shmprim_spsc_consumer *c, void 
 	uint32_t pos = c->local_tail;
 	const unsigned char *src;
 
-	if (pos == c->cached_head && shmprim_ring_ready(c, 1, 0) == 0)
+	if (pos == c->cached_head && !shmprim_ring_next_ready(c, pos))
 		return false;
 	src = shmprim_spsc_entry_at(&c->geo, pos);
 	sp_plain_read(src, c->geo.entry_size);
