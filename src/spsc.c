@@ -130,7 +130,6 @@ static void fill_handle(shmprim_spsc_raw *ring, void *header, void *slots, uint3
 	g->entry_pitch = entry_pitch_of(entry_size);
 	g->entries_per_cell = entries_per_cell_of(entry_size);
 	g->cell_stride = cell_stride_of(entry_size);
-	g->cell_gap = g->cell_stride - g->entries_per_cell * g->entry_pitch;
 	cell_divider(g->entries_per_cell, &g->cell_mul, &g->cell_shift);
 }
 

@@ -48,7 +48,6 @@ typedef struct shmprim_spsc_geometry {
 	uint32_t entries_per_cell;
 	/** bytes from one cell to the next */
 	uint32_t cell_stride;
-	uint32_t cell_gap;        /**< cell_stride - entries_per_cell * entry_pitch (set, but no call reads it: kept so the handles keep their size) */
 	uint32_t cell_mul;        /**< cell of ring index i = i * cell_mul >> cell_shift */
 	/** see cell_mul */
 	uint32_t cell_shift;
