@@ -5,6 +5,7 @@
  *   mc_explore.c  the branch log: DFS, sleep sets, bounds, replay, random; mc_check
  *   mc_memory.c   atomic locations: store histories, coherence, clocks, fences
  *   mc_race.c     plain-memory shadow and the happens-before race check
+ *   mc_psc.c      the RC11 SC axiom (psc acyclic) on the current execution
  *   mc_trace.c    the event log, names, failure reports
  *   mc_options.c  configuration from the environment
  * Everything runs on one OS thread; a single global `mc` holds it all.
@@ -185,6 +186,7 @@ typedef enum mc_end {
 	MC_END_NONE,
 	MC_END_COMPLETE,
 	MC_END_REDUNDANT,
+	MC_END_INCONSISTENT, /* violates RC11's SC axiom (a psc cycle): not an execution */
 	MC_END_FAILURE
 } mc_end;
 
@@ -217,14 +219,15 @@ struct mc_state {
 	int preemptions;
 	int stale_used;
 	int spurious_used;
-	mc_vc sc_clock;            /* seq_cst fences and accesses */
-	mc_vc sc_dep;              /* dep clock of the last seq_cst operation */
+	uint32_t nsc;              /* seq_cst operations so far: two or more need the psc check */
+	mc_vc sc_dep;              /* dep clock of the last seq_cst operation (reduction only) */
 
 	/* branch log */
 	mc_branch *log;
 	uint32_t log_len, log_cap;
 	uint32_t depth;
 	bool bound_cut;            /* some option was skipped because of a bound */
+	uint32_t bound_hit;        /* which bounds cut (MC_CUT_*), over the whole check */
 	bool replaying;
 	const char *replay_pos;
 	mc_token *path;            /* this execution's schedule string */
@@ -286,6 +289,15 @@ uint32_t mc_loc_index(const void *addr, unsigned size);
 bool mc_loc_superseded(uint32_t loc, uint32_t idx);
 /* A woken spinner's retry depends on the stores that woke it. */
 void mc_dep_after_spin(mc_thread *t);
+
+/* Bounds that can cut options: each one that does makes the verdict BOUNDED. */
+enum { MC_CUT_PREEMPT = 1, MC_CUT_STALE = 2, MC_CUT_SPURIOUS = 4, MC_CUT_OPTIONS = 8 };
+void mc_bound_cut(uint32_t which);
+
+/* mc_psc.c: 1 consistent, 0 a psc cycle, -1 unsupported (why says which) */
+int mc_psc_check(char *why, size_t len);
+/* Drops an inconsistent execution, fails loudly on an unsupported one. */
+void mc_psc_enforce(void);
 
 /* mc_race.c */
 void mc_race_reset(void);

@@ -32,11 +32,10 @@
  * join the message into the reader's clock, relaxed reads into a pending clock
  * that the next acquire fence joins.
  *
- * seq_cst: fences join a global SC clock both ways (with acq_rel effects);
- * seq_cst accesses behave as acq_rel accesses with that SC join before a read
- * and after a write. That is stronger than C11 (it orders SC accesses by
- * happens-before), so it can hide a race that involves SC accesses, but it
- * never reports a behaviour C11 forbids. shmprim uses no seq_cst accesses.
+ * seq_cst (RC11): an SC access synchronises only as the acquire/release
+ * access it also is, and an SC fence as an acq_rel fence; neither adds any
+ * happens-before. What SC adds is the SC axiom (psc acyclic), checked on the
+ * execution in mc_psc.c; begin_op only counts SC operations for it.
  *
  * Not modelled: load buffering (a load reads only stores already executed),
  * modification orders that disagree with execution order (2+2W), mixed-size
@@ -167,12 +166,6 @@ static bool has_acquire(int order)
 static bool has_release(int order)
 {
 	return order == MC_RELEASE || order == MC_ACQ_REL || order == MC_SEQ_CST;
-}
-
-static void sc_join(mc_thread *t)
-{
-	mc_vc_join(&t->clock, &mc.sc_clock);
-	mc.sc_clock = t->clock;
 }
 
 /* Does thread t know store s (has t, or an event before it, read or written it)? */
@@ -321,8 +314,10 @@ static mc_thread *begin_op(mc_op_kind kind, const void *p, int order, const char
 	t = mc_current();
 	t->clock.c[mc.cur]++;
 	t->dep.c[mc.cur]++;
-	if (order == MC_SEQ_CST)
-		dep_sc(t);
+	if (order == MC_SEQ_CST) {
+		dep_sc(t); /* the reduction keeps treating SC operations as dependent: conservative */
+		mc.nsc++;
+	}
 	return t;
 }
 
@@ -339,8 +334,6 @@ uint64_t mc_load(const void *p, unsigned size, int order, const char *file, int 
 		return read_mem(p, size);
 	t = begin_op(MC_OP_LOAD, p, order, file, line);
 	tid = mc.cur;
-	if (order == MC_SEQ_CST)
-		sc_join(t);
 	li = mc_loc_index(p, size);
 	lo = oldest_readable(t, tid, &mc.locs[li]);
 	dep = newest_dep_before(t, &mc.locs[li]);
@@ -382,8 +375,6 @@ void mc_store(void *p, unsigned size, uint64_t value, int order, const char *fil
 	dep_write(t, &mc.locs[li]);
 	ev = mc_event_new(tid, MC_EV_STORE, file, line);
 	write_store(t, tid, li, value, order, NULL, ev->seq);
-	if (order == MC_SEQ_CST)
-		sc_join(t);
 	ev->order = (uint8_t)order;
 	ev->size = (uint8_t)size;
 	ev->addr = p;
@@ -408,8 +399,6 @@ uint64_t mc_rmw(void *p, unsigned size, int op, uint64_t operand, int order, con
 	}
 	t = begin_op(MC_OP_RMW, p, order, file, line);
 	tid = mc.cur;
-	if (order == MC_SEQ_CST)
-		sc_join(t);
 	li = mc_loc_index(p, size);
 	dep_write(t, &mc.locs[li]);
 	ev = mc_event_new(tid, MC_EV_RMW, file, line);
@@ -419,8 +408,6 @@ uint64_t mc_rmw(void *p, unsigned size, int op, uint64_t operand, int order, con
 	ev->rf = r->event;
 	v = mask(size, op == MC_RMW_ADD ? old + operand : operand);
 	write_store(t, tid, li, v, order, &msg, ev->seq);
-	if (order == MC_SEQ_CST)
-		sc_join(t);
 	ev->order = (uint8_t)order;
 	ev->size = (uint8_t)size;
 	ev->addr = p;
@@ -463,8 +450,6 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 		failure = MC_ACQUIRE;
 	t = begin_op(MC_OP_RMW, p, sc ? MC_SEQ_CST : success, file, line);
 	tid = mc.cur;
-	if (sc)
-		sc_join(t);
 	li = mc_loc_index(p, size);
 	l = &mc.locs[li];
 	last = l->nstores - 1;
@@ -477,8 +462,13 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 		kinds[n] = MC_RO_SPURIOUS;
 		idxs[n++] = last;
 	}
-	for (j = last; j-- > lo && n < MC_MAX_OPTIONS;) {
+	for (j = last; j-- > lo;) {
 		if (l->stores[j].value != exp) {
+			if (n == MC_MAX_OPTIONS) {
+				if (!mc.completion && !mc.replaying)
+					mc_bound_cut(MC_CUT_OPTIONS); /* older stale failures not offered */
+				break;
+			}
 			kinds[n] = j < dep ? MC_RO_STALE : MC_RO_STALE_COVERED;
 			idxs[n++] = j;
 		}
@@ -498,8 +488,6 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 		ev->value = r->value;
 		ev->rf = r->event;
 		write_store(t, tid, li, desired, success, &msg, ev->seq);
-		if (sc)
-			sc_join(t);
 		ev->clock = t->clock;
 		return true;
 	}
@@ -525,8 +513,6 @@ void mc_fence(int order, const char *file, int line)
 	t = begin_op(MC_OP_FENCE, NULL, order, file, line);
 	if (has_acquire(order))
 		mc_vc_join(&t->clock, &t->acq_fence);
-	if (order == MC_SEQ_CST)
-		sc_join(t);
 	if (has_release(order))
 		t->rel_fence = t->clock;
 	ev = mc_event_new(mc.cur, MC_EV_FENCE, file, line);
