@@ -279,24 +279,26 @@ int mc_choose_read(int n, const uint8_t *kinds)
 		}
 	} else {
 		for (k = 0; k < n; k++) {
-			bool stale = kinds[k] == MC_RO_STALE || (kinds[k] == MC_RO_STALE_COVERED && mc.cfg.naive);
-			bool ok = k == 0 || (stale && (mc.cfg.stale < 0 || mc.stale_used < mc.cfg.stale)) ||
-			          (kinds[k] == MC_RO_SPURIOUS &&
-			           (mc.cfg.spurious < 0 || mc.spurious_used < mc.cfg.spurious));
+			int base = kinds[k] & ~MC_RO_SPURIOUS;
+			bool spur = (kinds[k] & MC_RO_SPURIOUS) != 0;
+			bool is_stale = base == MC_RO_STALE || base == MC_RO_STALE_COVERED;
+			bool needed = base != MC_RO_STALE_COVERED || mc.cfg.naive; /* else covered: a reduction */
+			bool stale_ok = !is_stale || mc.cfg.stale < 0 || mc.stale_used < mc.cfg.stale;
+			bool spur_ok = !spur || mc.cfg.spurious < 0 || mc.spurious_used < mc.cfg.spurious;
 
-			if (ok)
+			if (k == 0 || (needed && stale_ok && spur_ok))
 				opt[m++] = (uint8_t)k;
-			else if (stale)
+			else if (needed && !stale_ok)
 				mc_bound_cut(MC_CUT_STALE);
-			else if (kinds[k] == MC_RO_SPURIOUS)
+			else if (needed && !spur_ok)
 				mc_bound_cut(MC_CUT_SPURIOUS); /* C11 allows any number: a cap is a bound */
 		}
 		pos = branch(MC_BR_READ, m, opt);
 		k = opt[pos];
 	}
-	if (kinds[k] == MC_RO_STALE || kinds[k] == MC_RO_STALE_COVERED)
+	if ((kinds[k] & ~MC_RO_SPURIOUS) != MC_RO_LATEST)
 		mc.stale_used++;
-	else if (kinds[k] == MC_RO_SPURIOUS)
+	if (kinds[k] & MC_RO_SPURIOUS)
 		mc.spurious_used++;
 	path_push('r', (unsigned)k);
 	return k;

@@ -146,7 +146,7 @@ typedef struct mc_thread {
 	int nwatch;
 } mc_thread;
 
-/* A write record: one store in a location's modification order (= execution order of stores). */
+/* A write record: one store in a location's modification order (chosen per store, not execution order). */
 typedef struct mc_wr {
 	uint64_t value;
 	mc_vc msg;                      /* what an acquire read of it synchronises with */
@@ -155,6 +155,7 @@ typedef struct mc_wr {
 	uint32_t dep;                   /* the writer's dep epoch at the store */
 	uint8_t tid;
 	bool initial;                   /* happens-before everything */
+	bool rmw;                       /* written by an RMW: it read the store right before it */
 } mc_wr;
 
 typedef struct mc_loc {
@@ -276,11 +277,13 @@ int mc_choose_thread(uint32_t enabled, int current, bool current_enabled);
 /* A read choice: `n` canonical options, of which option k is allowed when
  * allowed(k) (option 0 always is). Returns the canonical index. */
 int mc_choose_read(int n, const uint8_t *kinds);
-/* kinds[] values. A COVERED stale read is one the reduction skips: the store
- * after it is not ordered before the read by program order or conflicting
- * accesses, so scheduling the read before that store (where the same store
- * is the latest) gives the same execution, and that schedule is explored. */
-enum { MC_RO_LATEST, MC_RO_STALE, MC_RO_STALE_COVERED, MC_RO_SPURIOUS };
+/* kinds[] values, for reads and for where a store goes in modification
+ * order (STALE: not the latest / not last). A COVERED choice is one the
+ * reduction skips: no store after it is ordered before the op by program
+ * order or conflicting accesses, so scheduling the op before them (where the
+ * same choice is the latest) gives the same execution, and that schedule is
+ * explored. SPURIOUS marks a weak CAS's spurious failure (a read). */
+enum { MC_RO_LATEST, MC_RO_STALE, MC_RO_STALE_COVERED, MC_RO_SPURIOUS = 4 /* a flag on the others */ };
 
 /* mc_memory.c */
 void mc_memory_reset(void);

@@ -110,6 +110,30 @@ static void push_store(mc_loc *l, const mc_wr *s)
 	l->stores[l->nstores++] = *s;
 }
 
+/* Puts s at index pos of location li's modification order. The indices that
+ * spinners hold (what they read, where their retry must start) move with the
+ * stores they name. */
+static void insert_store(uint32_t li, uint32_t pos, const mc_wr *s)
+{
+	mc_loc *l = &mc.locs[li];
+	int u, i;
+
+	push_store(l, s);
+	if (pos == l->nstores - 1)
+		return;
+	memmove(&l->stores[pos + 1], &l->stores[pos], (l->nstores - 1 - pos) * sizeof(*l->stores));
+	l->stores[pos] = *s;
+	for (u = 0; u < MC_MAX_THREADS; u++) {
+		mc_thread *t = &mc.threads[u];
+
+		for (i = 0; i < t->nwatch; i++)
+			if (t->watch[i].loc == li && t->watch[i].idx >= pos)
+				t->watch[i].idx++;
+		if (l->floor[u] > pos)
+			l->floor[u]++;
+	}
+}
+
 uint32_t mc_loc_index(const void *addr, unsigned size)
 {
 	uintptr_t a = (uintptr_t)addr;
@@ -228,6 +252,39 @@ void mc_dep_after_spin(mc_thread *t)
 			mc_vc_join(&t->dep, &mc.locs[t->watch[i].loc].w_dep);
 }
 
+/* Newest store index t knows: a store of t's goes after it in modification order (CoWW, CoRW). */
+static uint32_t newest_known(const mc_thread *t, const mc_loc *l)
+{
+	uint32_t j;
+
+	for (j = l->nstores - 1; j > 0; j--)
+		if (known(t, &l->stores[j]))
+			return j;
+	return 0;
+}
+
+/* Kind of a non-latest choice whose modification-order successors start at
+ * index `next` of l: needed only if one of them precedes t's op in
+ * dependence order (dep: the newest store that does); otherwise t's op could
+ * run before all of them, where the same choice is the latest, and that
+ * schedule is explored (covered). That needs the stores before `next` to have
+ * run before every successor (else one of them, the store a read takes
+ * included, may depend on a successor and cannot move ahead of it). */
+static uint8_t stale_kind(const mc_loc *l, uint32_t next, uint32_t dep)
+{
+	uint32_t j, before = 0, after = UINT32_MAX;
+
+	if (next <= dep)
+		return MC_RO_STALE;
+	for (j = 0; j < next; j++)
+		if (l->stores[j].event > before)
+			before = l->stores[j].event;
+	for (j = next; j < l->nstores; j++)
+		if (l->stores[j].event < after)
+			after = l->stores[j].event;
+	return before < after ? MC_RO_STALE_COVERED : MC_RO_STALE;
+}
+
 /* Oldest store index that t may read: coherence, and a woken spinner's floor. */
 static uint32_t oldest_readable(const mc_thread *t, int tid, const mc_loc *l)
 {
@@ -274,9 +331,10 @@ static const mc_wr *read_from(mc_thread *t, int tid, uint32_t li, uint32_t idx, 
 	return s;
 }
 
-/* Appends t's store of v to location li; msg_extra: a read store's message (RMW). */
-static const mc_wr *write_store(mc_thread *t, int tid, uint32_t li, uint64_t v, int order,
-                                   const mc_vc *msg_extra, uint32_t event)
+/* Puts t's store of v at index pos of location li's modification order;
+ * msg_extra: a read store's message (RMW, then pos is right after it). */
+static const mc_wr *write_store(mc_thread *t, int tid, uint32_t li, uint32_t pos, uint64_t v, int order,
+                                const mc_vc *msg_extra, uint32_t event)
 {
 	mc_loc *l = &mc.locs[li];
 	mc_wr s;
@@ -293,10 +351,12 @@ static const mc_wr *write_store(mc_thread *t, int tid, uint32_t li, uint64_t v, 
 	s.dep = t->dep.c[tid];
 	s.tid = (uint8_t)tid;
 	s.initial = false;
-	push_store(l, &s);
-	write_mem((void *)l->addr, l->size, v);
+	s.rmw = msg_extra != NULL;
+	insert_store(li, pos, &s);
+	if (pos == l->nstores - 1) /* memory holds the modification order's last value */
+		write_mem((void *)l->addr, l->size, v);
 	t->nwatch = 0; /* a write ends a side-effect-free attempt */
-	return &l->stores[l->nstores - 1];
+	return &l->stores[pos];
 }
 
 static mc_thread *begin_op(mc_op_kind kind, const void *p, int order, const char *file, int line)
@@ -340,7 +400,7 @@ uint64_t mc_load(const void *p, unsigned size, int order, const char *file, int 
 	n = mc.locs[li].nstores - lo;
 	for (i = 0; i < n && i < MC_MAX_OPTIONS; i++) {
 		idx = mc.locs[li].nstores - 1 - i;
-		kinds[i] = i == 0 ? MC_RO_LATEST : idx < dep ? MC_RO_STALE : MC_RO_STALE_COVERED;
+		kinds[i] = i == 0 ? MC_RO_LATEST : stale_kind(&mc.locs[li], idx + 1, dep);
 	}
 	k = mc_choose_read((int)n, kinds);
 	idx = mc.locs[li].nstores - 1 - (uint32_t)k;
@@ -359,10 +419,13 @@ uint64_t mc_load(const void *p, unsigned size, int order, const char *file, int 
 
 void mc_store(void *p, unsigned size, uint64_t value, int order, const char *file, int line)
 {
+	uint8_t kinds[MC_MAX_OPTIONS];
+	uint32_t poss[MC_MAX_OPTIONS];
 	mc_thread *t;
+	mc_loc *l;
 	mc_event *ev;
-	uint32_t li;
-	int tid;
+	uint32_t li, lo, dep, pos;
+	int tid, n = 0, k;
 
 	value = mask(size, value);
 	if (!mc.active) {
@@ -372,9 +435,27 @@ void mc_store(void *p, unsigned size, uint64_t value, int order, const char *fil
 	t = begin_op(MC_OP_STORE, p, order, file, line);
 	tid = mc.cur;
 	li = mc_loc_index(p, size);
-	dep_write(t, &mc.locs[li]);
+	l = &mc.locs[li];
+	/* where in modification order: after every store t knows (coherence),
+	 * never between an RMW and the store it read (atomicity); option 0 last */
+	lo = newest_known(t, l);
+	dep = newest_dep_before(t, l);
+	for (pos = l->nstores; pos > lo; pos--) {
+		if (pos < l->nstores && l->stores[pos].rmw)
+			continue;
+		if (n == MC_MAX_OPTIONS) {
+			if (!mc.completion && !mc.replaying)
+				mc_bound_cut(MC_CUT_OPTIONS);
+			break;
+		}
+		kinds[n] = n == 0 ? MC_RO_LATEST : stale_kind(l, pos, dep);
+		poss[n++] = pos;
+	}
+	k = mc_choose_read(n, kinds);
+	dep_write(t, l);
 	ev = mc_event_new(tid, MC_EV_STORE, file, line);
-	write_store(t, tid, li, value, order, NULL, ev->seq);
+	write_store(t, tid, li, poss[k], value, order, NULL, ev->seq);
+	ev->stale = k != 0;
 	ev->order = (uint8_t)order;
 	ev->size = (uint8_t)size;
 	ev->addr = p;
@@ -384,13 +465,16 @@ void mc_store(void *p, unsigned size, uint64_t value, int order, const char *fil
 
 uint64_t mc_rmw(void *p, unsigned size, int op, uint64_t operand, int order, const char *file, int line)
 {
+	uint8_t kinds[MC_MAX_OPTIONS];
+	uint32_t idxs[MC_MAX_OPTIONS];
 	mc_thread *t;
+	mc_loc *l;
 	const mc_wr *r;
 	mc_vc msg;
 	mc_event *ev;
 	uint64_t old, v;
-	uint32_t li;
-	int tid;
+	uint32_t li, lo, dep, q;
+	int tid, n = 0, k;
 
 	if (!mc.active) {
 		old = read_mem(p, size);
@@ -400,14 +484,32 @@ uint64_t mc_rmw(void *p, unsigned size, int op, uint64_t operand, int order, con
 	t = begin_op(MC_OP_RMW, p, order, file, line);
 	tid = mc.cur;
 	li = mc_loc_index(p, size);
-	dep_write(t, &mc.locs[li]);
+	l = &mc.locs[li];
+	/* an RMW reads any coherent store no other RMW has read, and its write
+	 * goes right after that store in modification order; option 0: the last */
+	lo = oldest_readable(t, tid, l);
+	dep = newest_dep_before(t, l);
+	for (q = l->nstores; q-- > lo;) {
+		if (q + 1 < l->nstores && l->stores[q + 1].rmw)
+			continue;
+		if (n == MC_MAX_OPTIONS) {
+			if (!mc.completion && !mc.replaying)
+				mc_bound_cut(MC_CUT_OPTIONS);
+			break;
+		}
+		kinds[n] = n == 0 ? MC_RO_LATEST : stale_kind(l, q + 1, dep);
+		idxs[n++] = q;
+	}
+	k = mc_choose_read(n, kinds);
+	dep_write(t, l);
 	ev = mc_event_new(tid, MC_EV_RMW, file, line);
-	r = read_from(t, tid, li, mc.locs[li].nstores - 1, order);
+	r = read_from(t, tid, li, idxs[k], order);
 	old = r->value;
 	msg = r->msg;
 	ev->rf = r->event;
+	ev->stale = k != 0;
 	v = mask(size, op == MC_RMW_ADD ? old + operand : operand);
-	write_store(t, tid, li, v, order, &msg, ev->seq);
+	write_store(t, tid, li, idxs[k] + 1, v, order, &msg, ev->seq);
 	ev->order = (uint8_t)order;
 	ev->size = (uint8_t)size;
 	ev->addr = p;
@@ -422,6 +524,8 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 {
 	uint8_t kinds[MC_MAX_OPTIONS];
 	uint32_t idxs[MC_MAX_OPTIONS];
+	bool ok[MC_MAX_OPTIONS];
+	uint8_t kind;
 	mc_thread *t;
 	mc_loc *l;
 	const mc_wr *r;
@@ -455,21 +559,28 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 	last = l->nstores - 1;
 	lo = oldest_readable(t, tid, l);
 	dep = newest_dep_before(t, l);
-	/* canonical options: latest, then spurious failure, then stale failures */
-	kinds[n] = MC_RO_LATEST;
-	idxs[n++] = last;
-	if (weak && l->stores[last].value == exp) {
-		kinds[n] = MC_RO_SPURIOUS;
-		idxs[n++] = last;
-	}
-	for (j = last; j-- > lo;) {
-		if (l->stores[j].value != exp) {
-			if (n == MC_MAX_OPTIONS) {
-				if (!mc.completion && !mc.replaying)
-					mc_bound_cut(MC_CUT_OPTIONS); /* older stale failures not offered */
-				break;
-			}
-			kinds[n] = j < dep ? MC_RO_STALE : MC_RO_STALE_COVERED;
+	/* canonical options, newest store first: for a store holding the
+	 * expected value, success (written right after it, unless another RMW
+	 * already read it), then, weak only, a spurious failure reading it; for
+	 * any other store, a failure reading it. Option 0 reads the last store. */
+	for (j = last + 1; j-- > lo;) {
+		bool match = l->stores[j].value == exp;
+		bool placeable = j == last || !l->stores[j + 1].rmw;
+
+		if (n + 2 > MC_MAX_OPTIONS) {
+			if (!mc.completion && !mc.replaying)
+				mc_bound_cut(MC_CUT_OPTIONS); /* older stores not offered */
+			break;
+		}
+		kind = j == last ? MC_RO_LATEST : stale_kind(l, j + 1, dep);
+		if (!match || placeable) {
+			kinds[n] = kind;
+			ok[n] = match;
+			idxs[n++] = j;
+		}
+		if (match && weak) {
+			kinds[n] = kind | MC_RO_SPURIOUS;
+			ok[n] = false;
 			idxs[n++] = j;
 		}
 	}
@@ -481,21 +592,22 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 	ev->size = (uint8_t)size;
 	ev->addr = p;
 	ev->value2 = desired;
-	if (k == 0 && l->stores[last].value == exp) {
-		r = read_from(t, tid, li, last, success);
+	if (ok[k]) {
+		r = read_from(t, tid, li, idxs[k], success);
 		msg = r->msg;
 		ev->kind = MC_EV_CAS_OK;
 		ev->value = r->value;
 		ev->rf = r->event;
-		write_store(t, tid, li, desired, success, &msg, ev->seq);
+		ev->stale = k != 0;
+		write_store(t, tid, li, idxs[k] + 1, desired, success, &msg, ev->seq);
 		ev->clock = t->clock;
 		return true;
 	}
 	r = read_from(t, tid, li, idxs[k], failure);
 	ev->value = r->value;
 	ev->rf = r->event;
-	ev->stale = kinds[k] == MC_RO_STALE || kinds[k] == MC_RO_STALE_COVERED;
-	ev->spurious = kinds[k] == MC_RO_SPURIOUS;
+	ev->stale = idxs[k] != last;
+	ev->spurious = (kinds[k] & MC_RO_SPURIOUS) != 0;
 	ev->clock = t->clock;
 	*expected = r->value;
 	return false;
