@@ -221,6 +221,7 @@ struct mc_state {
 	int stale_used;
 	int spurious_used;
 	uint32_t nsc;              /* seq_cst operations so far: two or more need the psc check */
+	bool psc_settled;          /* consistent, and one thread left: no more psc checks */
 	mc_vc sc_dep;              /* dep clock of the last seq_cst operation (reduction only) */
 
 	/* branch log */

@@ -3,28 +3,31 @@
  *
  * Each location (found by address, created at its first atomic access with an
  * initial store that happens before everything, its value taken from memory)
- * keeps every store in modification order, which here is the order stores
- * execute in. A store records its value, its message clock (what an acquire
- * read of it synchronises with) and, per thread, the epoch at which that
- * thread first read or wrote it.
+ * keeps its stores in a modification order that each store chooses (not the
+ * order stores execute in): anywhere after the newest store its thread knows
+ * (CoWW, CoRW), never between an RMW and the store it read. A store records its
+ * value, its message clock (what an acquire read of it synchronises with) and,
+ * per thread, the epoch at which that thread first read or wrote it.
  *
  * Loads may read any store that coherence allows: not older than a store that
  * the reading thread already "knows" (one it, or any event that happens before
- * it, read or wrote). Candidates are offered newest first; option 0 is the
- * latest store, so the first execution is sequentially consistent.
- * RMWs (fetch_add, exchange, successful CAS) read the latest store and append
- * right after it: nothing can slip between their read and their write. A
- * failed CAS is a load with the failure order: of the latest store when it
- * differs from the expected value, of any older coherent store that differs
- * (a stale read), or, for a weak CAS, spuriously of the latest even when it
- * matches.
+ * it, read or wrote). RMWs (fetch_add, exchange, successful CAS) read a
+ * coherent store no other RMW has read and go right after it: nothing can slip
+ * between their read and their write. A failed CAS is a load with the failure
+ * order of a coherent store that differs from the expected value, or, for a
+ * weak CAS, a spurious failure reading one that matches. Every choice is
+ * offered newest / last first; option 0 is the last store and the last place,
+ * so the first execution is sequentially consistent. Reads take only stores
+ * already executed: no load buffering, as RC11 (no-thin-air) requires.
  *
- * Reduction (off with MC_NAIVE): a stale read of store j is offered only if
- * store j+1 precedes the read in dependence order (program order plus
- * conflicting atomic accesses, tracked by a second vector clock). Otherwise
- * the read could be scheduled before store j+1, where store j is the latest,
- * and that schedule is explored anyway: offering it again here would only
- * repeat an execution.
+ * Reduction (off with MC_NAIVE): a non-latest choice is offered only if a
+ * store after it in modification order precedes the operation in dependence
+ * order (program order plus conflicting atomic accesses, tracked by a second
+ * vector clock), or if the stores before the choice did not all execute
+ * before those after it (stale_kind). Otherwise the operation could be
+ * scheduled before the later stores, where the same choice is option 0, and
+ * that schedule is explored anyway: offering it again here would only repeat
+ * an execution.
  *
  * Synchronisation: release stores publish the writer's clock; relaxed stores
  * publish the clock of the writer's last release fence; an RMW also passes on
@@ -37,9 +40,7 @@
  * happens-before. What SC adds is the SC axiom (psc acyclic), checked on the
  * execution in mc_psc.c; begin_op only counts SC operations for it.
  *
- * Not modelled: load buffering (a load reads only stores already executed),
- * modification orders that disagree with execution order (2+2W), mixed-size
- * accesses to one word.
+ * Not modelled: mixed-size accesses to one word.
  */
 #define _GNU_SOURCE
 #include <stdio.h>

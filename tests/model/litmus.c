@@ -1132,7 +1132,7 @@ int main(void)
 	static const uint64_t cas_ok[] = {OUT2(1, 1), OUT2(0, 0)};
 	static const uint64_t weak_ok[] = {OUT2(1, 0), OUT2(0, 0)};
 	mc_config c;
-	int programs = getenv("MC_LITMUS_PROGRAMS") ? atoi(getenv("MC_LITMUS_PROGRAMS")) : 150;
+	int programs = getenv("MC_LITMUS_PROGRAMS") ? atoi(getenv("MC_LITMUS_PROGRAMS")) : 100;
 
 	mc_set_tap(true);
 	expect_outcomes("MP relaxed reaches the stale read", mp_relaxed, all4, 4);
