@@ -88,6 +88,9 @@ static const ltest tests[] = {
 	{"RWC rlx", 'A', "Wx1r | a=Rxr; b=Ryr | Wy1r; c=Rxr", "a=1 b=0 c=0", C11 "5.1.2.4"},
 	{"RWC sc", 'F', "Wx1s | a=Rxs; b=Rys | Wy1s; c=Rxs", "a=1 b=0 c=0", C11 "7.17.3p6"},
 	{"RWC+syncs (rlx + sc fences)", 'F', "Wx1r | a=Rxr; Fs; b=Ryr | Wy1r; Fs; c=Rxr", "a=1 b=0 c=0", RC11 "(psc_F; C11 allows it)"},
+	{"W+RWC (rel/acq + sc fences)", 'F', "Wx1r; Wz1l | a=Rza; Fs; b=Ryr | Wy1r; Fs; c=Rxr", "a=1 b=0 c=0", RC11 "(psc_F through hb)"},
+	{"Z6.U", 'A', "Wx1s; Wy1l | b=Ay1s; c=Ryr | Wy3s; a=Rxs", "b=1 c=3 a=0", RC11 "(herd rc11.cat allows it; GenMC v0.11 does not reach it)"},
+	{"Z6split", 'A', "Wx1s; Wy1l | b=Rys; Wy2s | Wy3s; a=Rxs", "b=1 a=0 y=3", RC11 "(rc11.cat allows it; C++20's scb would forbid it)"},
 
 	/* ---- 2+2W, R, S: modification order against execution order ---- */
 	{"2+2W rlx", 'A', "Wx1r; Wy2r | Wy1r; Wx2r", "x=1 y=1", RC11 "(mo need not follow execution order; GenMC 2+2W)"},
