@@ -70,7 +70,7 @@ static void usage(FILE *to)
 	fprintf(to,
 	        "usage: shmprim-bench [--quick] [--runs N] [--json FILE] [--plot FILE.svg]\n"
 	        "                     [--cpus A,B] [--workloads LIST] [--backends LIST] [--scale F]\n"
-	        "                     [--goals FILE]\n"
+	        "                     [--goals FILE] [--module PATH]...\n"
 	        "  --quick         fewer rows and items (under 30 s); the default is the full set\n"
 	        "  --runs N        measured passes per workload after one warm-up (default 5, at most %d);\n"
 	        "                  passes in the VM's other speed mode are set aside and replaced\n"
@@ -84,8 +84,11 @@ static void usage(FILE *to)
 	        "                  backend whose module is missing or does not load is an error\n"
 	        "  --scale F       multiply every item / round / pair count by F\n"
 	        "  --goals FILE    the goals checked after the tables (default %s)\n"
+	        "  --module PATH   also load this shmprim module (up to %d times), e.g. one built\n"
+	        "                  against the installed library by bench/installed-module; its\n"
+	        "                  rows sit beside the backends' (a missing or broken one is an error)\n"
 	        "  --selftest-broken  add a deliberately wrong ring; it must be reported FAILED\n",
-	        MAX_RUNS / 3, BENCH_BACKENDS, BENCH_GOALS_FILE);
+	        MAX_RUNS / 3, BENCH_BACKENDS, BENCH_GOALS_FILE, MAX_EXTRA_MODULES);
 }
 
 int main(int argc, char **argv)
@@ -123,6 +126,12 @@ int main(int argc, char **argv)
 			opt.scale = atof(argv[++i]);
 		} else if (strcmp(argv[i], "--goals") == 0 && i + 1 < argc) {
 			goals_file = argv[++i];
+		} else if (strcmp(argv[i], "--module") == 0 && i + 1 < argc) {
+			if (opt.nmodules == MAX_EXTRA_MODULES) {
+				fprintf(stderr, "shmprim-bench: --module: at most %d extra modules\n", MAX_EXTRA_MODULES);
+				return 2;
+			}
+			opt.modules[opt.nmodules++] = argv[++i];
 		} else if (strcmp(argv[i], "--selftest-broken") == 0) {
 			opt.selftest_broken = 1;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -182,7 +182,7 @@ static const bench_module *open_module(const char *path, char *why, size_t len)
 int load_modules(void)
 {
 	char dir[4096], path[4200], list[256], loaded[64] = "";
-	const bench_module *mods[8];
+	const bench_module *mods[8 + MAX_EXTRA_MODULES];
 	int nmods = 0, failures = 0, i, m;
 	char *b, *save = NULL;
 
@@ -216,6 +216,25 @@ int load_modules(void)
 			fprintf(stderr, "shmprim-bench: no shmprim module loaded; build them: ninja -C BUILDDIR "
 			                "bench/shmprim-bench\n");
 		return -1;
+	}
+	/* --module PATH: rows built elsewhere (bench/installed-module: against the
+	 * installed library), named by the backend the module reports */
+	for (i = 0; i < opt.nmodules; i++) {
+		const bench_module *mod;
+		char why[512];
+
+		mod = open_module(opt.modules[i], why, sizeof(why));
+		if (!mod) {
+			fprintf(stderr, "shmprim-bench: --module %s: not a usable module: %s\n", opt.modules[i], why);
+			return -1;
+		}
+		for (m = 0; m < nmods; m++)
+			if (strcmp(mods[m]->backend, mod->backend) == 0) {
+				fprintf(stderr, "shmprim-bench: --module %s: its rows are named %s, as another module's\n",
+				        opt.modules[i], mod->backend);
+				return -1;
+			}
+		mods[nmods++] = mod;
 	}
 	snprintf(list, sizeof(list), "%s", BENCH_REFUSED_BACKENDS);
 	save = NULL;

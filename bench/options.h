@@ -5,6 +5,8 @@
 #ifndef SHMPRIM_BENCH_OPTIONS_H
 #define SHMPRIM_BENCH_OPTIONS_H
 
+#define MAX_EXTRA_MODULES 4
+
 typedef struct bench_options {
 	int quick;
 	int runs;
@@ -13,6 +15,9 @@ typedef struct bench_options {
 	const char *plot;
 	const char *only;
 	const char *backends;
+	/* --module PATH: extra shmprim modules (e.g. built against the installed library) */
+	const char *modules[MAX_EXTRA_MODULES];
+	int nmodules;
 	int selftest_broken;
 	double ticks_per_ns;
 	double scale;

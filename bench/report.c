@@ -29,11 +29,11 @@ static void print_row_line(const row *r, const char *suffix, const double *v)
 
 	snprintf(param, sizeof(param), "%s%s", r->param, suffix);
 	if (!row_ok(r)) {
-		printf("%-19s %-7s %-25s %10s  (%llu errors, %d failed runs)\n", r->impl, r->backend, param,
+		printf("%-19s %-9s %-25s %10s  (%llu errors, %d failed runs)\n", r->impl, r->backend, param,
 		       r->errors ? "FAILED" : "NO DATA", (unsigned long long)r->errors, r->setup_failures);
 		return;
 	}
-	printf("%-19s %-7s %-25s %10.1f %10.1f %10.1f  %s\n", r->impl, r->backend, param, st.median, st.min, st.max,
+	printf("%-19s %-9s %-25s %10.1f %10.1f %10.1f  %s\n", r->impl, r->backend, param, st.median, st.min, st.max,
 	       r->unit);
 	json_line(r->workload, r->impl, r->backend, param, st.median, st.min, st.max, r->unit);
 }
@@ -51,7 +51,7 @@ void print_workload(const workload *w)
 	if (w->npass > w->nkept)
 		printf("; %d in another mode dropped", w->npass - w->nkept);
 	printf("\n");
-	printf("%-19s %-7s %-25s %10s %10s %10s  %s\n", "impl", "backend", "param", "median", "min", "max", "unit");
+	printf("%-19s %-9s %-25s %10s %10s %10s  %s\n", "impl", "backend", "param", "median", "min", "max", "unit");
 	for (i = w->first; i < w->first + w->count; i++) {
 		const row *r = &rows[i];
 

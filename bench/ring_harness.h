@@ -20,6 +20,9 @@
  *   RH_DRAINN(cons, n, expect, errors) zero-copy burst: checks entries in place
  *   RH_FINI(mem)                   tear down (C++ destructors)
  *   RH_NO_RTT                      do not generate the round-trip function
+ *   RH_ADJACENT                    threads only: each ring's producer and consumer
+ *                                  handles side by side in one struct (a user's
+ *                                  thread-to-thread queue), not each on its side's stack
  * Without a burst pair the tput function refuses batch > 1 (returns -1).
  */
 #include "bench_common.h"
@@ -34,7 +37,22 @@
 #define RH_HAS_BATCH 0
 #endif
 
+/* The handle types as single names (a peer's handle may be a pointer type). */
+typedef RH_PROD RH_CAT(RH_NAME, _prod_t);
+typedef RH_CONS RH_CAT(RH_NAME, _cons_t);
+
+#ifdef RH_ADJACENT
+/* One queue as a program would hold it: both handles in one struct. */
+struct RH_CAT(RH_NAME, _queue) {
+	RH_PROD prod;
+	RH_CONS cons;
+};
+#endif
+
 struct RH_CAT(RH_NAME, _ctx) {
+#ifdef RH_ADJACENT
+	struct RH_CAT(RH_NAME, _queue) q[2]; /* rings A and B, one after the other */
+#endif
 	const tput_cfg *tcfg;
 	const rtt_cfg *rcfg;
 	bench_ctl *ctl;
@@ -52,6 +70,13 @@ static inline int RH_CAT(RH_NAME, _opened)(struct RH_CAT(RH_NAME, _ctx) *x, int 
 	return (__atomic_load_n(&x->ctl->errors, __ATOMIC_ACQUIRE) >> 62) != 0;
 }
 
+/* A side's handle: its own local, or (RH_ADJACENT) its field in queue i of the context. */
+#ifdef RH_ADJACENT
+#define RH_HANDLE(type, var, i, field) type *const var = &x->q[i].field
+#else
+#define RH_HANDLE(type, var, i, field) type var##_own, *const var = &var##_own
+#endif
+
 static void RH_CAT(RH_NAME, _tput_side)(int side, void *arg)
 {
 	struct RH_CAT(RH_NAME, _ctx) *x = (struct RH_CAT(RH_NAME, _ctx) *)arg;
@@ -63,17 +88,17 @@ static void RH_CAT(RH_NAME, _tput_side)(int side, void *arg)
 
 	bench_pin(cfg->cpu[side]);
 	if (side == 0) {
-		RH_PROD p;
+		RH_HANDLE(RH_CAT(RH_NAME, _prod_t), p, 0, prod);
 		uint64_t seq, t0;
 
-		memset(&p, 0, sizeof(p));
-		if (RH_CAT(RH_NAME, _opened)(x, buf ? RH_OPEN_PROD(x->mem, cfg->capacity, &p) : -1))
+		memset(p, 0, sizeof(*p));
+		if (RH_CAT(RH_NAME, _opened)(x, buf ? RH_OPEN_PROD(x->mem, cfg->capacity, p) : -1))
 			goto out;
 		t0 = bench_now_ns();
 		if (batch <= 1) {
 			for (seq = 1; seq <= n_items; seq++) {
 				bench_item_fill((uint64_t *)&buf[0], RH_WORDS, seq);
-				while (!RH_PUSH1(&p, &buf[0]))
+				while (!RH_PUSH1(p, &buf[0]))
 					bench_relax();
 			}
 		}
@@ -84,13 +109,13 @@ static void RH_CAT(RH_NAME, _tput_side)(int side, void *arg)
 				uint32_t n = n_items - seq + 1 < batch ? (uint32_t)(n_items - seq + 1) : batch;
 				uint32_t k;
 #ifdef RH_FILLN
-				k = RH_FILLN(&p, n, seq);
+				k = RH_FILLN(p, n, seq);
 #else
 				uint32_t i;
 
 				for (i = 0; i < n; i++)
 					bench_item_fill((uint64_t *)&buf[i], RH_WORDS, seq + i);
-				k = RH_PUSHN(&p, buf, n);
+				k = RH_PUSHN(p, buf, n);
 #endif
 				seq += k;
 				if (!k)
@@ -100,15 +125,15 @@ static void RH_CAT(RH_NAME, _tput_side)(int side, void *arg)
 #endif
 		x->ctl->t_start = t0;
 	} else {
-		RH_CONS c;
+		RH_HANDLE(RH_CAT(RH_NAME, _cons_t), c, 0, cons);
 		uint64_t expect = 1;
 
-		memset(&c, 0, sizeof(c));
-		if (RH_CAT(RH_NAME, _opened)(x, buf ? RH_OPEN_CONS(x->mem, cfg->capacity, &c) : -1))
+		memset(c, 0, sizeof(*c));
+		if (RH_CAT(RH_NAME, _opened)(x, buf ? RH_OPEN_CONS(x->mem, cfg->capacity, c) : -1))
 			goto out;
 		if (batch <= 1) {
 			while (expect <= n_items) {
-				while (!RH_POP1(&c, &buf[0]))
+				while (!RH_POP1(c, &buf[0]))
 					bench_relax();
 				bench_item_check((const uint64_t *)&buf[0], RH_WORDS, &expect, &errors);
 			}
@@ -118,11 +143,11 @@ static void RH_CAT(RH_NAME, _tput_side)(int side, void *arg)
 			while (expect <= n_items) {
 				uint32_t k;
 #ifdef RH_DRAINN
-				k = RH_DRAINN(&c, batch, &expect, &errors);
+				k = RH_DRAINN(c, batch, &expect, &errors);
 #else
 				uint32_t i;
 
-				k = RH_POPN(&c, buf, batch);
+				k = RH_POPN(c, buf, batch);
 				for (i = 0; i < k; i++)
 					bench_item_check((const uint64_t *)&buf[i], RH_WORDS, &expect, &errors);
 #endif
@@ -133,7 +158,7 @@ static void RH_CAT(RH_NAME, _tput_side)(int side, void *arg)
 #endif
 		x->ctl->t_end = bench_now_ns();
 		/* The producer sent exactly n_items: anything more is a bug too. */
-		if (RH_POP1(&c, &buf[0]))
+		if (RH_POP1(c, &buf[0]))
 			errors++;
 		x->ctl->side_errors[1] = errors;
 	}
@@ -185,17 +210,17 @@ static void RH_CAT(RH_NAME, _rtt_side)(int side, void *arg)
 	memset(&item, 0, sizeof(item));
 	bench_pin(cfg->cpu[side]);
 	if (side == 0) {
-		RH_PROD to;
-		RH_CONS from;
+		RH_HANDLE(RH_CAT(RH_NAME, _prod_t), to, 0, prod);
+		RH_HANDLE(RH_CAT(RH_NAME, _cons_t), from, 1, cons);
 		uint64_t expect = 1, errors = 0;
 		uint64_t *stamps = (uint64_t *)malloc((size_t)(rounds + 1) * sizeof(uint64_t));
 		int rc;
 
-		memset(&to, 0, sizeof(to));
-		memset(&from, 0, sizeof(from));
-		rc = stamps ? RH_OPEN_PROD(mem_a, cfg->capacity, &to) : -1;
+		memset(to, 0, sizeof(*to));
+		memset(from, 0, sizeof(*from));
+		rc = stamps ? RH_OPEN_PROD(mem_a, cfg->capacity, to) : -1;
 		if (rc == 0)
-			rc = RH_OPEN_CONS(mem_b, cfg->capacity, &from);
+			rc = RH_OPEN_CONS(mem_b, cfg->capacity, from);
 		if (RH_CAT(RH_NAME, _opened)(x, rc)) {
 			free(stamps);
 			return;
@@ -203,9 +228,9 @@ static void RH_CAT(RH_NAME, _rtt_side)(int side, void *arg)
 		for (i = 1; i <= rounds; i++) {
 			stamps[i - 1] = bench_ticks();
 			bench_item_fill((uint64_t *)&item, RH_WORDS, i);
-			while (!RH_PUSH1(&to, &item))
+			while (!RH_PUSH1(to, &item))
 				bench_relax();
-			while (!RH_POP1(&from, &item))
+			while (!RH_POP1(from, &item))
 				bench_relax();
 			bench_item_check((const uint64_t *)&item, RH_WORDS, &expect, &errors);
 		}
@@ -215,21 +240,21 @@ static void RH_CAT(RH_NAME, _rtt_side)(int side, void *arg)
 		x->ctl->side_errors[0] = errors;
 		free(stamps);
 	} else {
-		RH_CONS from;
-		RH_PROD to;
+		RH_HANDLE(RH_CAT(RH_NAME, _cons_t), from, 0, cons);
+		RH_HANDLE(RH_CAT(RH_NAME, _prod_t), to, 1, prod);
 		int rc;
 
-		memset(&to, 0, sizeof(to));
-		memset(&from, 0, sizeof(from));
-		rc = RH_OPEN_CONS(mem_a, cfg->capacity, &from);
+		memset(to, 0, sizeof(*to));
+		memset(from, 0, sizeof(*from));
+		rc = RH_OPEN_CONS(mem_a, cfg->capacity, from);
 		if (rc == 0)
-			rc = RH_OPEN_PROD(mem_b, cfg->capacity, &to);
+			rc = RH_OPEN_PROD(mem_b, cfg->capacity, to);
 		if (RH_CAT(RH_NAME, _opened)(x, rc))
 			return;
 		for (i = 1; i <= rounds; i++) {
-			while (!RH_POP1(&from, &item))
+			while (!RH_POP1(from, &item))
 				bench_relax();
-			while (!RH_PUSH1(&to, &item))
+			while (!RH_PUSH1(to, &item))
 				bench_relax();
 		}
 	}
@@ -284,3 +309,5 @@ out:
 #undef RH_DRAINN
 #undef RH_FINI
 #undef RH_NO_RTT
+#undef RH_ADJACENT
+#undef RH_HANDLE

@@ -91,6 +91,35 @@ SHMPRIM_SPSC_TYPED(w8_ring, w8)
 #define RH_POP1(c, it) shmprim_spsc_pop_inline(c, it)
 #include "ring_harness.h"
 
+/* The same two, with each ring's producer and consumer handles side by side in
+ * one struct (RH_ADJACENT), as a thread-to-thread queue holds them: the handles'
+ * per-call fields must not share a line across the two sides (issue 14). */
+#define RH_NAME sp_inline_adj8
+#define RH_ITEM uint64_t
+#define RH_PROD shmprim_spsc_producer
+#define RH_CONS shmprim_spsc_consumer
+#define RH_SIZE(cap) shmprim_spsc_required_size(cap, 8)
+#define RH_INIT(mem, cap) sp_init(mem, cap, 8)
+#define RH_OPEN_PROD(mem, cap, p) sp_open(mem, cap, 8, p, NULL)
+#define RH_OPEN_CONS(mem, cap, c) sp_open(mem, cap, 8, NULL, c)
+#define RH_PUSH1(p, it) (shmprim_spsc_push_inline(p, it) == SHMPRIM_PUSH_OK)
+#define RH_POP1(c, it) shmprim_spsc_pop_inline(c, it)
+#define RH_ADJACENT
+#include "ring_harness.h"
+
+#define RH_NAME sp_adj8
+#define RH_ITEM uint64_t
+#define RH_PROD shmprim_spsc_producer
+#define RH_CONS shmprim_spsc_consumer
+#define RH_SIZE(cap) shmprim_spsc_required_size(cap, 8)
+#define RH_INIT(mem, cap) sp_init(mem, cap, 8)
+#define RH_OPEN_PROD(mem, cap, p) sp_open(mem, cap, 8, p, NULL)
+#define RH_OPEN_CONS(mem, cap, c) sp_open(mem, cap, 8, NULL, c)
+#define RH_PUSH1(p, it) sp_push1(p, it)
+#define RH_POP1(c, it) shmprim_spsc_pop(c, it)
+#define RH_ADJACENT
+#include "ring_harness.h"
+
 /* copy API: push/pop for batch 1, push_burst/pop_burst for larger batches */
 #define RH_NAME sp_copy8
 #define RH_ITEM uint64_t
@@ -201,7 +230,10 @@ SHMPRIM_SPSC_TYPED(w8_ring, w8)
 static const ring_impl rings[] = {
 	{"shmprim", BENCH_BACKEND, RI_SINGLE | RI_BATCH | RI_PROCS,
 	 {sp_copy8_tput, sp_copy64_tput, sp_copy256_tput}, sp_copy8_rtt},
+	/* both handles in one struct: threads only (single items and round trip) */
+	{"shmprim-adjacent", BENCH_BACKEND, RI_SINGLE, {sp_adj8_tput, NULL, NULL}, sp_adj8_rtt},
 	{"shmprim-inline", BENCH_BACKEND, RI_SINGLE | RI_PROCS, {sp_inline8_tput, NULL, NULL}, sp_inline8_rtt},
+	{"shmprim-inline-adj", BENCH_BACKEND, RI_SINGLE, {sp_inline_adj8_tput, NULL, NULL}, sp_inline_adj8_rtt},
 	{"shmprim-zc", BENCH_BACKEND, RI_BATCH | RI_PROCS, {sp_zc8_tput, sp_zc64_tput, sp_zc256_tput}, NULL},
 	{"shmprim-typed", BENCH_BACKEND, RI_BATCH | RI_PROCS, {sp_typed8_tput, NULL, NULL}, NULL},
 };

@@ -63,11 +63,17 @@
  *              its CAS, so a live popper that was merely slow sees the mark
  *              change (or loses the CAS) and starts over; the popper writes
  *              nothing to the slot before A3.
+ *              A3 is a CAS although the pop made the slot ours: the pop
+ *              records nobody, so this orphan rule must be able to take a
+ *              slot whose popper is alive, and then the popper has to lose.
+ *              A plain store would land on a slot already relisted.
  *   after A3   ALLOCATED|owner: taken back by reclaim(owner).
  *   free       F1: ALLOCATED/IN_FLIGHT -> FREE|FREEING|me, F2: push, F3: -> FREE
  *              (a CAS that fails harmlessly if the slot was popped meanwhile).
  *              While FREEING is set the slot is the freer's: reclaim(freer)
- *              finishes the free, everyone else leaves it alone.
+ *              finishes the free, everyone else leaves it alone. F3 is what
+ *              lets R4 tell a popped slot (FREE) from one a live process is
+ *              still freeing (FREE|FREEING|freer); without it both look alike.
  *
  * Per-handle cache (src/slab_cache.c; set_cache, off by default). A cached
  * slot is a free in progress that is never pushed: F1, then the (index,

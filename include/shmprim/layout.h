@@ -86,6 +86,15 @@ extern "C" {
 
 #define SHMPRIM_ALIGN 64u              /**< header alignment (cache line) */
 #define SHMPRIM_SLOT_ALIGN 8u          /**< ring slots and slab data alignment */
+/** Bytes of padding before and after the fields of each process-local handle
+ * (ring producer and consumer, slab), so that handles placed side by side (one
+ * struct holding both ends of a queue, an array of per-thread slab handles)
+ * never share a cache line, at any address: C99 has no alignment specifier, so
+ * the padding alone keeps every other object at least this far from the fields
+ * a call writes. 128, not 64: the adjacent-line prefetcher moves 128-byte
+ * aligned line pairs, and a neighbour in the other line of the pair still
+ * costs a coherence round trip per write. */
+#define SHMPRIM_HANDLE_PAD 128u
 /** The layout this header describes; attach accepts exactly this version. */
 #define SHMPRIM_LAYOUT_VERSION 3u
 

@@ -1,5 +1,6 @@
 /** @file
- * shmprim: lock-free primitives for shared-memory IPC. The one header to include. */
+ * shmprim: lock-free primitives for shared-memory IPC. The one header to include:
+ * every public header but the opt-in static/ ones. */
 #ifndef SHMPRIM_H
 #define SHMPRIM_H
 
@@ -9,5 +10,8 @@
 #include <shmprim/layout.h>
 #include <shmprim/spsc.h>
 #include <shmprim/slab.h>
+#include <shmprim/shm.h>
+#include <shmprim/wait.h>
+#include <shmprim/rendezvous.h>
 
 #endif

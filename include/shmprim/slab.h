@@ -166,8 +166,13 @@ typedef struct shmprim_slot_error {
 #define SHMPRIM_SLAB_BOUND_AUDIT(slot_count) (2ul * (slot_count) + 1ul)
 
 /** Private view of a slab (raw form): pointers into shared memory, a copy of
- * its geometry, and this handle's owner id and cache. */
+ * its geometry, and this handle's owner id and cache. With a cache, calls write
+ * the handle (cache_len, cache[], cache_returned), so the fields sit between
+ * two SHMPRIM_HANDLE_PAD pads: per-thread handles side by side (an array of
+ * them) never share a cache line. */
 typedef struct shmprim_slab_raw {
+	/** private: keeps whatever lies before the handle off its lines */
+	unsigned char pad_before[SHMPRIM_HANDLE_PAD];
 	/** the header in shared memory */
 	shmprim_slab_header *header;
 	/** the metadata lines */
@@ -189,6 +194,8 @@ typedef struct shmprim_slab_raw {
 	uint64_t cache_returned;  /**< slots the cache gave back to the list (each stepped its generation once) */
 	/** the cached slots (private) */
 	shmprim_slot_handle cache[SHMPRIM_SLAB_CACHE_MAX];
+	/** private: keeps whatever lies after the handle off its lines */
+	unsigned char pad_after[SHMPRIM_HANDLE_PAD];
 } shmprim_slab_raw;
 
 /* reclaim flags */

@@ -73,18 +73,28 @@ typedef struct shmprim_spsc {
 } shmprim_spsc;
 
 /** The producer side (from split). Fields are private; the struct is public so
- * handles can live on the stack. */
+ * handles can live on the stack. Every call writes local_head or cached_tail,
+ * so the fields sit between two SHMPRIM_HANDLE_PAD pads: a producer and a
+ * consumer kept side by side (one struct holding both ends, as a
+ * thread-to-thread queue does) never share a cache line, wherever they lie. */
 typedef struct shmprim_spsc_producer {
+	/** private: keeps whatever lies before the handle off its lines */
+	unsigned char pad_before[SHMPRIM_HANDLE_PAD];
 	/** copy of the ring's geometry */
 	shmprim_spsc_geometry geo;
 	uint32_t *head;           /**< shared: published count */
 	const uint32_t *tail;     /**< shared: consumer's count */
 	uint32_t local_head;      /**< next position to write */
 	uint32_t cached_tail;     /**< last tail seen; reloaded only when the ring looks full */
+	/** private: keeps whatever lies after the handle off its lines */
+	unsigned char pad_after[SHMPRIM_HANDLE_PAD];
 } shmprim_spsc_producer;
 
-/** The consumer side (from split). Fields are private, as the producer's. */
+/** The consumer side (from split). Fields are private, as the producer's, and
+ * padded the same way (every call writes local_tail or cached_head). */
 typedef struct shmprim_spsc_consumer {
+	/** private: keeps whatever lies before the handle off its lines */
+	unsigned char pad_before[SHMPRIM_HANDLE_PAD];
 	/** copy of the ring's geometry */
 	shmprim_spsc_geometry geo;
 	/** shared: the producer's published count */
@@ -93,6 +103,8 @@ typedef struct shmprim_spsc_consumer {
 	uint32_t *tail;
 	uint32_t local_tail;      /**< next position to read */
 	uint32_t cached_head;     /**< entries before this are known published; refreshed only when reached */
+	/** private: keeps whatever lies after the handle off its lines */
+	unsigned char pad_after[SHMPRIM_HANDLE_PAD];
 } shmprim_spsc_consumer;
 
 /** Cell number of ring index i: a multiply and shift, exact for every index

@@ -29,7 +29,7 @@ extern "C" {
 #define SHMPRIM_VERSION_NUMBER \
 	(SHMPRIM_VERSION_MAJOR * 10000 + SHMPRIM_VERSION_MINOR * 100 + SHMPRIM_VERSION_PATCH)
 /** The soname's number (libshmprim.so.N): bumped on every incompatible binary change. */
-#define SHMPRIM_ABI_VERSION 0
+#define SHMPRIM_ABI_VERSION 1
 
 /** The release of the library loaded at run time, e.g. "0.1.0".
  * @return a static string, never NULL */

@@ -60,6 +60,8 @@ static const gate_entry gate[] = {
 	{"S8", "ABA tag truncated to one bit", {"slab_aba_tag_parity"}, {NULL}},
 	{"S9", "cache allocation as load then store", {"slab_cache_copied_race"}, {NULL}},
 	{"S10", "cache give-back without the claiming CAS", {"slab_cache_copy_flush_vs_alloc"}, {NULL}},
+	{"S13", "allocation's A3 CAS as a plain store after the pop", {"slab_reclaim_vs_live"}, {NULL}},
+	{"S14", "free not finished (no F3): FREEING left on the list", {"slab_reclaim_popped_orphan"}, {NULL}},
 };
 
 static int test_no, failures;

@@ -22,6 +22,7 @@ typedef struct slab_ctx {
 	shmprim_slot_handle got[MC_MAX_THREADS][4];
 	shmprim_status st[MC_MAX_THREADS][4];
 	uint32_t go;                   /* a flag word for scenarios that sequence threads */
+	slab_fx *live;                 /* a live owner's handle, for the reclaim scenarios */
 } slab_ctx;
 
 static slab_ctx *ctx_new(const scenario_arg *sa, uint32_t slots)
@@ -743,6 +744,61 @@ static void slab_reclaim_vs_live(void *arg)
 	slab_check_quiescent(c->fx, 2);
 }
 
+/* A process that dies right after its pop (A2), before A3: the CAS on the
+ * head and nothing else, as the library's pop does it. Sequential callers. */
+static void pop_and_die(slab_fx *fx)
+{
+	uint64_t old = sp_load_acquire_u64(&fx->header->free_head);
+	uint32_t top = (uint32_t)old;
+	uint32_t next;
+
+	mc_assert(top < fx->slot_count);
+	next = sp_load_relaxed_u32(&fx->meta[top].next_free);
+	mc_assert(sp_cas_u64(&fx->header->free_head, &old, ((uint64_t)((uint32_t)(old >> 32) + 1u) << 32) | next,
+	                     SP_ACQUIRE, SP_ACQUIRE));
+}
+
+static void reclaim_popped(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *h = with_owner(c->fx, 3);
+	shmprim_reclaim_report r;
+
+	memset(&r, 0, sizeof(r));
+	mc_assert_eq(fx_reclaim(h, 1, &r), SHMPRIM_OK);
+	/* the popped slot, whose last freer (owner 2) is alive: an orphan all the
+	 * same, since its free was finished (F3) before the pop */
+	mc_assert_eq(r.orphans, 1);
+	mc_assert_eq(r.allocated, 0);
+	mc_assert_eq(r.freeing, 0);
+	mc_assert(r.busy <= 1); /* owner 2's free of the other slot, if caught mid-way */
+	mc_assert_eq(r.reclaimed, 1);
+}
+
+static void free_second(void *arg)
+{
+	slab_ctx *c = arg;
+
+	mc_assert_eq(slab_free_allocated(c->live, c->h[1]), SHMPRIM_OK);
+}
+
+/* Owner 2 frees a slot; owner 1 pops it and dies before allocating it; owner
+ * 3 reclaims owner 1 while owner 2 frees its other slot. The popped slot must
+ * come back although its last freer is alive (S14: a free left FREEING on the
+ * list would make it look like owner 2's free in progress, never taken). */
+static void slab_reclaim_popped_orphan(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+
+	c->live = with_owner(c->fx, 2);
+	c->h[0] = alloc_ok(c->live);
+	c->h[1] = alloc_ok(c->live);
+	mc_assert_eq(slab_free_allocated(c->live, c->h[0]), SHMPRIM_OK);
+	pop_and_die(c->fx); /* owner 1 */
+	spawn2(reclaim_popped, free_second, c);
+	slab_check_quiescent(c->fx, 2);
+}
+
 /* ---- the per-handle cache (set_cache): cached slots are FREE|FREEING|owner
  * off the list, taken back by K1 and given back by K2 + push (src/slab_cache.c; the labels: src/slab.c).
  * Every scenario flushes the caches after the joins and checks, besides the
@@ -1046,6 +1102,7 @@ const scenario slab_scenarios[] = {
 	{"slab_publish_payload", slab_publish_payload, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_attach_second_handle", slab_attach_second_handle, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_reclaim_vs_live", slab_reclaim_vs_live, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_reclaim_popped_orphan", slab_reclaim_popped_orphan, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_release_sequence_3t", slab_release_sequence_3t, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_cache_vs_stale_free", slab_cache_vs_stale_free, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_cache_copied_race", slab_cache_copied_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
