@@ -79,7 +79,7 @@ MC_NORETURN void mc_fail(const char *file, int line, const char *fmt, ...) MC_PR
 /* ---- running a check ---- */
 typedef enum mc_verdict {
 	MC_PASS_EXHAUSTIVE, /* every schedule explored; no bound cut anything */
-	MC_PASS_BOUNDED,    /* every schedule within the preemption/stale/spurious bounds */
+	MC_PASS_BOUNDED,    /* every schedule within the bounds; result.bounded_by names those that cut */
 	MC_INCOMPLETE,      /* execution or time budget ran out: a failure, not a pass */
 	MC_FAIL             /* an execution failed (result.failure says how) */
 } mc_verdict;
@@ -135,6 +135,8 @@ typedef struct mc_result {
 	double seconds;
 	char message[512];    /* the failure, one line */
 	char replay[MC_REPLAY_MAX]; /* schedule string of the failing execution */
+	uint64_t inconsistent; /* dropped: a psc cycle (RC11's SC axiom), not an execution */
+	char bounded_by[64];  /* the bounds that cut options ("preempt=3 spurious=1"); empty if none */
 } mc_result;
 
 /* Explores body(arg) under cfg (NULL = exhaustive tier + environment), prints

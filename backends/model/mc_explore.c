@@ -18,8 +18,9 @@
  * decided in mc_memory.c and applied here: MC_RO_STALE_COVERED options.)
  *
  * Bounds: a preemption bound (switching away from a thread that could go on),
- * and per-execution caps on stale reads and spurious weak-CAS failures. An
- * option a bound forbids is skipped and the verdict becomes PASS-BOUNDED.
+ * per-execution caps on stale reads and spurious weak-CAS failures, and at
+ * most MC_MAX_OPTIONS options at one read. An option any of them forbids is
+ * skipped, the verdict becomes PASS-BOUNDED and names the bounds that cut.
  *
  * Every choice made where more than one thread could run, or more than one
  * store could be read, is written to the execution's schedule string
@@ -228,7 +229,7 @@ int mc_choose_thread(uint32_t enabled, int current, bool current_enabled)
 		if (i == current || !(avail & (1u << i)))
 			continue;
 		if (current_enabled && mc.cfg.preempt >= 0 && mc.preemptions >= mc.cfg.preempt) {
-			mc.bound_cut = true;
+			mc_bound_cut(MC_CUT_PREEMPT);
 			continue;
 		}
 		opt[n++] = (uint8_t)i;
@@ -262,7 +263,7 @@ int mc_choose_read(int n, const uint8_t *kinds)
 		return 0;
 	if (n > MC_MAX_OPTIONS) {
 		n = MC_MAX_OPTIONS;
-		mc.bound_cut = true;
+		mc_bound_cut(MC_CUT_OPTIONS);
 	}
 	if (mc.replaying) {
 		unsigned v;
@@ -278,28 +279,51 @@ int mc_choose_read(int n, const uint8_t *kinds)
 		}
 	} else {
 		for (k = 0; k < n; k++) {
-			bool stale = kinds[k] == MC_RO_STALE || (kinds[k] == MC_RO_STALE_COVERED && mc.cfg.naive);
-			bool ok = k == 0 || (stale && (mc.cfg.stale < 0 || mc.stale_used < mc.cfg.stale)) ||
-			          (kinds[k] == MC_RO_SPURIOUS &&
-			           (mc.cfg.spurious < 0 || mc.spurious_used < mc.cfg.spurious));
+			int base = kinds[k] & ~MC_RO_SPURIOUS;
+			bool spur = (kinds[k] & MC_RO_SPURIOUS) != 0;
+			bool is_stale = base == MC_RO_STALE || base == MC_RO_STALE_COVERED;
+			bool needed = base != MC_RO_STALE_COVERED || mc.cfg.naive; /* else covered: a reduction */
+			bool stale_ok = !is_stale || mc.cfg.stale < 0 || mc.stale_used < mc.cfg.stale;
+			bool spur_ok = !spur || mc.cfg.spurious < 0 || mc.spurious_used < mc.cfg.spurious;
 
-			if (ok)
+			if (k == 0 || (needed && stale_ok && spur_ok))
 				opt[m++] = (uint8_t)k;
-			else if (stale)
-				mc.bound_cut = true;
-			/* a capped spurious failure does not make the verdict bounded:
-			 * C11 allows unboundedly many, so every checker caps them and
-			 * "exhaustive" is defined with the cap (README) */
+			else if (needed && !stale_ok)
+				mc_bound_cut(MC_CUT_STALE);
+			else if (needed && !spur_ok)
+				mc_bound_cut(MC_CUT_SPURIOUS); /* C11 allows any number: a cap is a bound */
 		}
 		pos = branch(MC_BR_READ, m, opt);
 		k = opt[pos];
 	}
-	if (kinds[k] == MC_RO_STALE || kinds[k] == MC_RO_STALE_COVERED)
+	if ((kinds[k] & ~MC_RO_SPURIOUS) != MC_RO_LATEST)
 		mc.stale_used++;
-	else if (kinds[k] == MC_RO_SPURIOUS)
+	if (kinds[k] & MC_RO_SPURIOUS)
 		mc.spurious_used++;
 	path_push('r', (unsigned)k);
 	return k;
+}
+
+void mc_bound_cut(uint32_t which)
+{
+	mc.bound_cut = true;
+	mc.bound_hit |= which;
+}
+
+/* The bounds that cut, for the verdict line: "preempt=3 spurious=1". */
+static void cut_text(char *buf, size_t len, uint32_t hit, const mc_config *c)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (hit & MC_CUT_PREEMPT)
+		off += (size_t)snprintf(buf + off, len - off, "%spreempt=%d", off ? " " : "", c->preempt);
+	if ((hit & MC_CUT_STALE) && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%sstale=%d", off ? " " : "", c->stale);
+	if ((hit & MC_CUT_SPURIOUS) && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%sspurious=%d", off ? " " : "", c->spurious);
+	if ((hit & MC_CUT_OPTIONS) && off < len)
+		snprintf(buf + off, len - off, "%sread-options=%d", off ? " " : "", MC_MAX_OPTIONS);
 }
 
 /* Advances the deepest branch that has options left; false when none has. */
@@ -404,6 +428,7 @@ mc_verdict mc_check(const char *name, void (*body)(void *), void *arg, const mc_
 	mc.replaying = mc.cfg.replay && *mc.cfg.replay;
 	mc.rng = mc.cfg.seed;
 	mc.log_len = 0;
+	mc.bound_hit = 0;
 	mc.names_prev = 0; /* the name cache is per test */
 	mc_fiber_setup();
 	bound_text(bounds, sizeof(bounds), &mc.cfg);
@@ -424,6 +449,8 @@ mc_verdict mc_check(const char *name, void (*body)(void *), void *arg, const mc_
 		}
 		if (mc.end == MC_END_REDUNDANT)
 			r.redundant++;
+		else if (mc.end == MC_END_INCONSISTENT)
+			r.inconsistent++;
 		else if (mc.completion)
 			r.pruned++;
 		else
@@ -453,13 +480,16 @@ mc_verdict mc_check(const char *name, void (*body)(void *), void *arg, const mc_
 	r.seconds = elapsed;
 	if (r.verdict != MC_FAIL && r.verdict != MC_INCOMPLETE)
 		r.verdict = (exhausted && !any_cut) ? MC_PASS_EXHAUSTIVE : MC_PASS_BOUNDED;
+	cut_text(r.bounded_by, sizeof(r.bounded_by), mc.bound_hit, &mc.cfg);
 	if (mc.cfg.silent)
 		goto done;
 	if (mc.replaying && r.verdict != MC_FAIL)
 		mc_out("model: %s: replayed schedule ran without failure\n", name);
-	mc_out("model: %-48s %-16s %8llu executions (%llu complete, %llu pruned, %llu redundant) %7.2f s  [%s]\n",
+	mc_out("model: %-48s %-16s %8llu executions (%llu complete, %llu pruned, %llu redundant, %llu inconsistent) "
+	       "%7.2f s  [%s]%s%s\n",
 	       name, mc_verdict_str(r.verdict), (unsigned long long)r.executions, (unsigned long long)r.completed,
-	       (unsigned long long)r.pruned, (unsigned long long)r.redundant, elapsed, bounds);
+	       (unsigned long long)r.pruned, (unsigned long long)r.redundant, (unsigned long long)r.inconsistent,
+	       elapsed, bounds, r.bounded_by[0] ? "  cut by " : "", r.bounded_by);
 	if (r.verdict == MC_FAIL && !mc.cfg.quiet)
 		mc_report_failure(&r);
 	if (r.verdict == MC_INCOMPLETE)

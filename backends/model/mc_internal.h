@@ -5,6 +5,7 @@
  *   mc_explore.c  the branch log: DFS, sleep sets, bounds, replay, random; mc_check
  *   mc_memory.c   atomic locations: store histories, coherence, clocks, fences
  *   mc_race.c     plain-memory shadow and the happens-before race check
+ *   mc_psc.c      the RC11 SC axiom (psc acyclic) on the current execution
  *   mc_trace.c    the event log, names, failure reports
  *   mc_options.c  configuration from the environment
  * Everything runs on one OS thread; a single global `mc` holds it all.
@@ -145,7 +146,7 @@ typedef struct mc_thread {
 	int nwatch;
 } mc_thread;
 
-/* A write record: one store in a location's modification order (= execution order of stores). */
+/* A write record: one store in a location's modification order (chosen per store, not execution order). */
 typedef struct mc_wr {
 	uint64_t value;
 	mc_vc msg;                      /* what an acquire read of it synchronises with */
@@ -154,6 +155,7 @@ typedef struct mc_wr {
 	uint32_t dep;                   /* the writer's dep epoch at the store */
 	uint8_t tid;
 	bool initial;                   /* happens-before everything */
+	bool rmw;                       /* written by an RMW: it read the store right before it */
 } mc_wr;
 
 typedef struct mc_loc {
@@ -185,6 +187,7 @@ typedef enum mc_end {
 	MC_END_NONE,
 	MC_END_COMPLETE,
 	MC_END_REDUNDANT,
+	MC_END_INCONSISTENT, /* violates RC11's SC axiom (a psc cycle): not an execution */
 	MC_END_FAILURE
 } mc_end;
 
@@ -217,14 +220,16 @@ struct mc_state {
 	int preemptions;
 	int stale_used;
 	int spurious_used;
-	mc_vc sc_clock;            /* seq_cst fences and accesses */
-	mc_vc sc_dep;              /* dep clock of the last seq_cst operation */
+	uint32_t nsc;              /* seq_cst operations so far: two or more need the psc check */
+	bool psc_settled;          /* consistent, and one thread left: no more psc checks */
+	mc_vc sc_dep;              /* dep clock of the last seq_cst operation (reduction only) */
 
 	/* branch log */
 	mc_branch *log;
 	uint32_t log_len, log_cap;
 	uint32_t depth;
 	bool bound_cut;            /* some option was skipped because of a bound */
+	uint32_t bound_hit;        /* which bounds cut (MC_CUT_*), over the whole check */
 	bool replaying;
 	const char *replay_pos;
 	mc_token *path;            /* this execution's schedule string */
@@ -273,11 +278,13 @@ int mc_choose_thread(uint32_t enabled, int current, bool current_enabled);
 /* A read choice: `n` canonical options, of which option k is allowed when
  * allowed(k) (option 0 always is). Returns the canonical index. */
 int mc_choose_read(int n, const uint8_t *kinds);
-/* kinds[] values. A COVERED stale read is one the reduction skips: the store
- * after it is not ordered before the read by program order or conflicting
- * accesses, so scheduling the read before that store (where the same store
- * is the latest) gives the same execution, and that schedule is explored. */
-enum { MC_RO_LATEST, MC_RO_STALE, MC_RO_STALE_COVERED, MC_RO_SPURIOUS };
+/* kinds[] values, for reads and for where a store goes in modification
+ * order (STALE: not the latest / not last). A COVERED choice is one the
+ * reduction skips: no store after it is ordered before the op by program
+ * order or conflicting accesses, so scheduling the op before them (where the
+ * same choice is the latest) gives the same execution, and that schedule is
+ * explored. SPURIOUS marks a weak CAS's spurious failure (a read). */
+enum { MC_RO_LATEST, MC_RO_STALE, MC_RO_STALE_COVERED, MC_RO_SPURIOUS = 4 /* a flag on the others */ };
 
 /* mc_memory.c */
 void mc_memory_reset(void);
@@ -286,6 +293,15 @@ uint32_t mc_loc_index(const void *addr, unsigned size);
 bool mc_loc_superseded(uint32_t loc, uint32_t idx);
 /* A woken spinner's retry depends on the stores that woke it. */
 void mc_dep_after_spin(mc_thread *t);
+
+/* Bounds that can cut options: each one that does makes the verdict BOUNDED. */
+enum { MC_CUT_PREEMPT = 1, MC_CUT_STALE = 2, MC_CUT_SPURIOUS = 4, MC_CUT_OPTIONS = 8 };
+void mc_bound_cut(uint32_t which);
+
+/* mc_psc.c: 1 consistent, 0 a psc cycle, -1 unsupported (why says which) */
+int mc_psc_check(char *why, size_t len);
+/* Drops an inconsistent execution, fails loudly on an unsupported one. */
+void mc_psc_enforce(void);
 
 /* mc_race.c */
 void mc_race_reset(void);

@@ -3,28 +3,31 @@
  *
  * Each location (found by address, created at its first atomic access with an
  * initial store that happens before everything, its value taken from memory)
- * keeps every store in modification order, which here is the order stores
- * execute in. A store records its value, its message clock (what an acquire
- * read of it synchronises with) and, per thread, the epoch at which that
- * thread first read or wrote it.
+ * keeps its stores in a modification order that each store chooses (not the
+ * order stores execute in): anywhere after the newest store its thread knows
+ * (CoWW, CoRW), never between an RMW and the store it read. A store records its
+ * value, its message clock (what an acquire read of it synchronises with) and,
+ * per thread, the epoch at which that thread first read or wrote it.
  *
  * Loads may read any store that coherence allows: not older than a store that
  * the reading thread already "knows" (one it, or any event that happens before
- * it, read or wrote). Candidates are offered newest first; option 0 is the
- * latest store, so the first execution is sequentially consistent.
- * RMWs (fetch_add, exchange, successful CAS) read the latest store and append
- * right after it: nothing can slip between their read and their write. A
- * failed CAS is a load with the failure order: of the latest store when it
- * differs from the expected value, of any older coherent store that differs
- * (a stale read), or, for a weak CAS, spuriously of the latest even when it
- * matches.
+ * it, read or wrote). RMWs (fetch_add, exchange, successful CAS) read a
+ * coherent store no other RMW has read and go right after it: nothing can slip
+ * between their read and their write. A failed CAS is a load with the failure
+ * order of a coherent store that differs from the expected value, or, for a
+ * weak CAS, a spurious failure reading one that matches. Every choice is
+ * offered newest / last first; option 0 is the last store and the last place,
+ * so the first execution is sequentially consistent. Reads take only stores
+ * already executed: no load buffering, as RC11 (no-thin-air) requires.
  *
- * Reduction (off with MC_NAIVE): a stale read of store j is offered only if
- * store j+1 precedes the read in dependence order (program order plus
- * conflicting atomic accesses, tracked by a second vector clock). Otherwise
- * the read could be scheduled before store j+1, where store j is the latest,
- * and that schedule is explored anyway: offering it again here would only
- * repeat an execution.
+ * Reduction (off with MC_NAIVE): a non-latest choice is offered only if a
+ * store after it in modification order precedes the operation in dependence
+ * order (program order plus conflicting atomic accesses, tracked by a second
+ * vector clock), or if the stores before the choice did not all execute
+ * before those after it (stale_kind). Otherwise the operation could be
+ * scheduled before the later stores, where the same choice is option 0, and
+ * that schedule is explored anyway: offering it again here would only repeat
+ * an execution.
  *
  * Synchronisation: release stores publish the writer's clock; relaxed stores
  * publish the clock of the writer's last release fence; an RMW also passes on
@@ -32,15 +35,12 @@
  * join the message into the reader's clock, relaxed reads into a pending clock
  * that the next acquire fence joins.
  *
- * seq_cst: fences join a global SC clock both ways (with acq_rel effects);
- * seq_cst accesses behave as acq_rel accesses with that SC join before a read
- * and after a write. That is stronger than C11 (it orders SC accesses by
- * happens-before), so it can hide a race that involves SC accesses, but it
- * never reports a behaviour C11 forbids. shmprim uses no seq_cst accesses.
+ * seq_cst (RC11): an SC access synchronises only as the acquire/release
+ * access it also is, and an SC fence as an acq_rel fence; neither adds any
+ * happens-before. What SC adds is the SC axiom (psc acyclic), checked on the
+ * execution in mc_psc.c; begin_op only counts SC operations for it.
  *
- * Not modelled: load buffering (a load reads only stores already executed),
- * modification orders that disagree with execution order (2+2W), mixed-size
- * accesses to one word.
+ * Not modelled: mixed-size accesses to one word.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -111,6 +111,30 @@ static void push_store(mc_loc *l, const mc_wr *s)
 	l->stores[l->nstores++] = *s;
 }
 
+/* Puts s at index pos of location li's modification order. The indices that
+ * spinners hold (what they read, where their retry must start) move with the
+ * stores they name. */
+static void insert_store(uint32_t li, uint32_t pos, const mc_wr *s)
+{
+	mc_loc *l = &mc.locs[li];
+	int u, i;
+
+	push_store(l, s);
+	if (pos == l->nstores - 1)
+		return;
+	memmove(&l->stores[pos + 1], &l->stores[pos], (l->nstores - 1 - pos) * sizeof(*l->stores));
+	l->stores[pos] = *s;
+	for (u = 0; u < MC_MAX_THREADS; u++) {
+		mc_thread *t = &mc.threads[u];
+
+		for (i = 0; i < t->nwatch; i++)
+			if (t->watch[i].loc == li && t->watch[i].idx >= pos)
+				t->watch[i].idx++;
+		if (l->floor[u] > pos)
+			l->floor[u]++;
+	}
+}
+
 uint32_t mc_loc_index(const void *addr, unsigned size)
 {
 	uintptr_t a = (uintptr_t)addr;
@@ -167,12 +191,6 @@ static bool has_acquire(int order)
 static bool has_release(int order)
 {
 	return order == MC_RELEASE || order == MC_ACQ_REL || order == MC_SEQ_CST;
-}
-
-static void sc_join(mc_thread *t)
-{
-	mc_vc_join(&t->clock, &mc.sc_clock);
-	mc.sc_clock = t->clock;
 }
 
 /* Does thread t know store s (has t, or an event before it, read or written it)? */
@@ -235,6 +253,39 @@ void mc_dep_after_spin(mc_thread *t)
 			mc_vc_join(&t->dep, &mc.locs[t->watch[i].loc].w_dep);
 }
 
+/* Newest store index t knows: a store of t's goes after it in modification order (CoWW, CoRW). */
+static uint32_t newest_known(const mc_thread *t, const mc_loc *l)
+{
+	uint32_t j;
+
+	for (j = l->nstores - 1; j > 0; j--)
+		if (known(t, &l->stores[j]))
+			return j;
+	return 0;
+}
+
+/* Kind of a non-latest choice whose modification-order successors start at
+ * index `next` of l: needed only if one of them precedes t's op in
+ * dependence order (dep: the newest store that does); otherwise t's op could
+ * run before all of them, where the same choice is the latest, and that
+ * schedule is explored (covered). That needs the stores before `next` to have
+ * run before every successor (else one of them, the store a read takes
+ * included, may depend on a successor and cannot move ahead of it). */
+static uint8_t stale_kind(const mc_loc *l, uint32_t next, uint32_t dep)
+{
+	uint32_t j, before = 0, after = UINT32_MAX;
+
+	if (next <= dep)
+		return MC_RO_STALE;
+	for (j = 0; j < next; j++)
+		if (l->stores[j].event > before)
+			before = l->stores[j].event;
+	for (j = next; j < l->nstores; j++)
+		if (l->stores[j].event < after)
+			after = l->stores[j].event;
+	return before < after ? MC_RO_STALE_COVERED : MC_RO_STALE;
+}
+
 /* Oldest store index that t may read: coherence, and a woken spinner's floor. */
 static uint32_t oldest_readable(const mc_thread *t, int tid, const mc_loc *l)
 {
@@ -281,9 +332,10 @@ static const mc_wr *read_from(mc_thread *t, int tid, uint32_t li, uint32_t idx, 
 	return s;
 }
 
-/* Appends t's store of v to location li; msg_extra: a read store's message (RMW). */
-static const mc_wr *write_store(mc_thread *t, int tid, uint32_t li, uint64_t v, int order,
-                                   const mc_vc *msg_extra, uint32_t event)
+/* Puts t's store of v at index pos of location li's modification order;
+ * msg_extra: a read store's message (RMW, then pos is right after it). */
+static const mc_wr *write_store(mc_thread *t, int tid, uint32_t li, uint32_t pos, uint64_t v, int order,
+                                const mc_vc *msg_extra, uint32_t event)
 {
 	mc_loc *l = &mc.locs[li];
 	mc_wr s;
@@ -300,10 +352,12 @@ static const mc_wr *write_store(mc_thread *t, int tid, uint32_t li, uint64_t v, 
 	s.dep = t->dep.c[tid];
 	s.tid = (uint8_t)tid;
 	s.initial = false;
-	push_store(l, &s);
-	write_mem((void *)l->addr, l->size, v);
+	s.rmw = msg_extra != NULL;
+	insert_store(li, pos, &s);
+	if (pos == l->nstores - 1) /* memory holds the modification order's last value */
+		write_mem((void *)l->addr, l->size, v);
 	t->nwatch = 0; /* a write ends a side-effect-free attempt */
-	return &l->stores[l->nstores - 1];
+	return &l->stores[pos];
 }
 
 static mc_thread *begin_op(mc_op_kind kind, const void *p, int order, const char *file, int line)
@@ -321,8 +375,10 @@ static mc_thread *begin_op(mc_op_kind kind, const void *p, int order, const char
 	t = mc_current();
 	t->clock.c[mc.cur]++;
 	t->dep.c[mc.cur]++;
-	if (order == MC_SEQ_CST)
-		dep_sc(t);
+	if (order == MC_SEQ_CST) {
+		dep_sc(t); /* the reduction keeps treating SC operations as dependent: conservative */
+		mc.nsc++;
+	}
 	return t;
 }
 
@@ -339,15 +395,13 @@ uint64_t mc_load(const void *p, unsigned size, int order, const char *file, int 
 		return read_mem(p, size);
 	t = begin_op(MC_OP_LOAD, p, order, file, line);
 	tid = mc.cur;
-	if (order == MC_SEQ_CST)
-		sc_join(t);
 	li = mc_loc_index(p, size);
 	lo = oldest_readable(t, tid, &mc.locs[li]);
 	dep = newest_dep_before(t, &mc.locs[li]);
 	n = mc.locs[li].nstores - lo;
 	for (i = 0; i < n && i < MC_MAX_OPTIONS; i++) {
 		idx = mc.locs[li].nstores - 1 - i;
-		kinds[i] = i == 0 ? MC_RO_LATEST : idx < dep ? MC_RO_STALE : MC_RO_STALE_COVERED;
+		kinds[i] = i == 0 ? MC_RO_LATEST : stale_kind(&mc.locs[li], idx + 1, dep);
 	}
 	k = mc_choose_read((int)n, kinds);
 	idx = mc.locs[li].nstores - 1 - (uint32_t)k;
@@ -366,10 +420,13 @@ uint64_t mc_load(const void *p, unsigned size, int order, const char *file, int 
 
 void mc_store(void *p, unsigned size, uint64_t value, int order, const char *file, int line)
 {
+	uint8_t kinds[MC_MAX_OPTIONS];
+	uint32_t poss[MC_MAX_OPTIONS];
 	mc_thread *t;
+	mc_loc *l;
 	mc_event *ev;
-	uint32_t li;
-	int tid;
+	uint32_t li, lo, dep, pos;
+	int tid, n = 0, k;
 
 	value = mask(size, value);
 	if (!mc.active) {
@@ -379,11 +436,27 @@ void mc_store(void *p, unsigned size, uint64_t value, int order, const char *fil
 	t = begin_op(MC_OP_STORE, p, order, file, line);
 	tid = mc.cur;
 	li = mc_loc_index(p, size);
-	dep_write(t, &mc.locs[li]);
+	l = &mc.locs[li];
+	/* where in modification order: after every store t knows (coherence),
+	 * never between an RMW and the store it read (atomicity); option 0 last */
+	lo = newest_known(t, l);
+	dep = newest_dep_before(t, l);
+	for (pos = l->nstores; pos > lo; pos--) {
+		if (pos < l->nstores && l->stores[pos].rmw)
+			continue;
+		if (n == MC_MAX_OPTIONS) {
+			if (!mc.completion && !mc.replaying)
+				mc_bound_cut(MC_CUT_OPTIONS);
+			break;
+		}
+		kinds[n] = n == 0 ? MC_RO_LATEST : stale_kind(l, pos, dep);
+		poss[n++] = pos;
+	}
+	k = mc_choose_read(n, kinds);
+	dep_write(t, l);
 	ev = mc_event_new(tid, MC_EV_STORE, file, line);
-	write_store(t, tid, li, value, order, NULL, ev->seq);
-	if (order == MC_SEQ_CST)
-		sc_join(t);
+	write_store(t, tid, li, poss[k], value, order, NULL, ev->seq);
+	ev->stale = k != 0;
 	ev->order = (uint8_t)order;
 	ev->size = (uint8_t)size;
 	ev->addr = p;
@@ -393,13 +466,16 @@ void mc_store(void *p, unsigned size, uint64_t value, int order, const char *fil
 
 uint64_t mc_rmw(void *p, unsigned size, int op, uint64_t operand, int order, const char *file, int line)
 {
+	uint8_t kinds[MC_MAX_OPTIONS];
+	uint32_t idxs[MC_MAX_OPTIONS];
 	mc_thread *t;
+	mc_loc *l;
 	const mc_wr *r;
 	mc_vc msg;
 	mc_event *ev;
 	uint64_t old, v;
-	uint32_t li;
-	int tid;
+	uint32_t li, lo, dep, q;
+	int tid, n = 0, k;
 
 	if (!mc.active) {
 		old = read_mem(p, size);
@@ -408,19 +484,33 @@ uint64_t mc_rmw(void *p, unsigned size, int op, uint64_t operand, int order, con
 	}
 	t = begin_op(MC_OP_RMW, p, order, file, line);
 	tid = mc.cur;
-	if (order == MC_SEQ_CST)
-		sc_join(t);
 	li = mc_loc_index(p, size);
-	dep_write(t, &mc.locs[li]);
+	l = &mc.locs[li];
+	/* an RMW reads any coherent store no other RMW has read, and its write
+	 * goes right after that store in modification order; option 0: the last */
+	lo = oldest_readable(t, tid, l);
+	dep = newest_dep_before(t, l);
+	for (q = l->nstores; q-- > lo;) {
+		if (q + 1 < l->nstores && l->stores[q + 1].rmw)
+			continue;
+		if (n == MC_MAX_OPTIONS) {
+			if (!mc.completion && !mc.replaying)
+				mc_bound_cut(MC_CUT_OPTIONS);
+			break;
+		}
+		kinds[n] = n == 0 ? MC_RO_LATEST : stale_kind(l, q + 1, dep);
+		idxs[n++] = q;
+	}
+	k = mc_choose_read(n, kinds);
+	dep_write(t, l);
 	ev = mc_event_new(tid, MC_EV_RMW, file, line);
-	r = read_from(t, tid, li, mc.locs[li].nstores - 1, order);
+	r = read_from(t, tid, li, idxs[k], order);
 	old = r->value;
 	msg = r->msg;
 	ev->rf = r->event;
+	ev->stale = k != 0;
 	v = mask(size, op == MC_RMW_ADD ? old + operand : operand);
-	write_store(t, tid, li, v, order, &msg, ev->seq);
-	if (order == MC_SEQ_CST)
-		sc_join(t);
+	write_store(t, tid, li, idxs[k] + 1, v, order, &msg, ev->seq);
 	ev->order = (uint8_t)order;
 	ev->size = (uint8_t)size;
 	ev->addr = p;
@@ -435,6 +525,8 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 {
 	uint8_t kinds[MC_MAX_OPTIONS];
 	uint32_t idxs[MC_MAX_OPTIONS];
+	bool ok[MC_MAX_OPTIONS];
+	uint8_t kind;
 	mc_thread *t;
 	mc_loc *l;
 	const mc_wr *r;
@@ -463,23 +555,33 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 		failure = MC_ACQUIRE;
 	t = begin_op(MC_OP_RMW, p, sc ? MC_SEQ_CST : success, file, line);
 	tid = mc.cur;
-	if (sc)
-		sc_join(t);
 	li = mc_loc_index(p, size);
 	l = &mc.locs[li];
 	last = l->nstores - 1;
 	lo = oldest_readable(t, tid, l);
 	dep = newest_dep_before(t, l);
-	/* canonical options: latest, then spurious failure, then stale failures */
-	kinds[n] = MC_RO_LATEST;
-	idxs[n++] = last;
-	if (weak && l->stores[last].value == exp) {
-		kinds[n] = MC_RO_SPURIOUS;
-		idxs[n++] = last;
-	}
-	for (j = last; j-- > lo && n < MC_MAX_OPTIONS;) {
-		if (l->stores[j].value != exp) {
-			kinds[n] = j < dep ? MC_RO_STALE : MC_RO_STALE_COVERED;
+	/* canonical options, newest store first: for a store holding the
+	 * expected value, success (written right after it, unless another RMW
+	 * already read it), then, weak only, a spurious failure reading it; for
+	 * any other store, a failure reading it. Option 0 reads the last store. */
+	for (j = last + 1; j-- > lo;) {
+		bool match = l->stores[j].value == exp;
+		bool placeable = j == last || !l->stores[j + 1].rmw;
+
+		if (n + 2 > MC_MAX_OPTIONS) {
+			if (!mc.completion && !mc.replaying)
+				mc_bound_cut(MC_CUT_OPTIONS); /* older stores not offered */
+			break;
+		}
+		kind = j == last ? MC_RO_LATEST : stale_kind(l, j + 1, dep);
+		if (!match || placeable) {
+			kinds[n] = kind;
+			ok[n] = match;
+			idxs[n++] = j;
+		}
+		if (match && weak) {
+			kinds[n] = kind | MC_RO_SPURIOUS;
+			ok[n] = false;
 			idxs[n++] = j;
 		}
 	}
@@ -491,23 +593,22 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 	ev->size = (uint8_t)size;
 	ev->addr = p;
 	ev->value2 = desired;
-	if (k == 0 && l->stores[last].value == exp) {
-		r = read_from(t, tid, li, last, success);
+	if (ok[k]) {
+		r = read_from(t, tid, li, idxs[k], success);
 		msg = r->msg;
 		ev->kind = MC_EV_CAS_OK;
 		ev->value = r->value;
 		ev->rf = r->event;
-		write_store(t, tid, li, desired, success, &msg, ev->seq);
-		if (sc)
-			sc_join(t);
+		ev->stale = k != 0;
+		write_store(t, tid, li, idxs[k] + 1, desired, success, &msg, ev->seq);
 		ev->clock = t->clock;
 		return true;
 	}
 	r = read_from(t, tid, li, idxs[k], failure);
 	ev->value = r->value;
 	ev->rf = r->event;
-	ev->stale = kinds[k] == MC_RO_STALE || kinds[k] == MC_RO_STALE_COVERED;
-	ev->spurious = kinds[k] == MC_RO_SPURIOUS;
+	ev->stale = idxs[k] != last;
+	ev->spurious = (kinds[k] & MC_RO_SPURIOUS) != 0;
 	ev->clock = t->clock;
 	*expected = r->value;
 	return false;
@@ -525,8 +626,6 @@ void mc_fence(int order, const char *file, int line)
 	t = begin_op(MC_OP_FENCE, NULL, order, file, line);
 	if (has_acquire(order))
 		mc_vc_join(&t->clock, &t->acq_fence);
-	if (order == MC_SEQ_CST)
-		sc_join(t);
 	if (has_release(order))
 		t->rel_fence = t->clock;
 	ev = mc_event_new(mc.cur, MC_EV_FENCE, file, line);

@@ -53,6 +53,18 @@ static MC_NORETURN void vfail(mc_failure kind, const char *fmt, va_list ap)
 		mc_end_execution(MC_END_FAILURE);
 	mc.failure = kind;
 	vsnprintf(mc.message, sizeof(mc.message), fmt, ap);
+	/* a failure counts only in an RC11-consistent execution (prefix) */
+	if (kind != MC_FAILURE_USAGE && mc.nsc >= 2 && !mc.psc_settled) {
+		char why[160];
+		int r = mc_psc_check(why, sizeof(why));
+
+		if (r == 0)
+			mc_end_execution(MC_END_INCONSISTENT);
+		if (r < 0) {
+			mc.failure = MC_FAILURE_USAGE;
+			snprintf(mc.message, sizeof(mc.message), "%s", why);
+		}
+	}
 	mc_end_execution(MC_END_FAILURE);
 }
 
@@ -160,8 +172,10 @@ static void schedule(int self)
 			enabled |= 1u << i;
 	}
 	if (!enabled) {
-		if (all_done)
+		if (all_done) {
+			mc_psc_enforce();
 			mc_end_execution(MC_END_COMPLETE);
+		}
 		report_stuck();
 	}
 	next = mc_choose_thread(enabled, self, (enabled >> self) & 1u);
@@ -237,7 +251,8 @@ void mc_sched_reset(void)
 	mc.failure = MC_FAILURE_NONE;
 	mc.message[0] = '\0';
 	mc.steps = 0;
-	mc_vc_zero(&mc.sc_clock);
+	mc.nsc = 0;
+	mc.psc_settled = false;
 	mc_vc_zero(&mc.sc_dep);
 }
 
@@ -302,7 +317,7 @@ void mc_join_at(int tid, const char *file, int line)
 	mc_op op = {MC_OP_JOIN, 0, NULL, tid, file, line};
 	mc_thread *t;
 	mc_event *ev;
-	int self = mc.cur;
+	int self = mc.cur, i;
 
 	if (!mc.active) {
 		fprintf(stderr, "model: mc_join called outside a model execution\n");
@@ -319,6 +334,12 @@ void mc_join_at(int tid, const char *file, int line)
 	ev = mc_event_new(self, MC_EV_JOIN, file, line);
 	ev->other = tid;
 	ev->clock = t->clock;
+	/* once every other thread is joined, what the joiner observes comes from a
+	 * consistent execution (and the rest cannot make it inconsistent) */
+	for (i = 0; i < mc.nthreads; i++)
+		if (i != self && mc.threads[i].state != MC_T_FINISHED)
+			return;
+	mc_psc_enforce();
 }
 
 void mc_spin_hint(const char *file, int line)
