@@ -18,7 +18,7 @@ static const char *slot_kind_str(uint32_t kind)
 
 static void text_ring(const insp_ring *g)
 {
-	printf("  layout %u, capacity %u x %u-byte entries (%u per %u-byte cell), %llu bytes\n", g->version,
+	printf(": layout %u, capacity %u x %u-byte entries (%u per %u-byte cell), %llu bytes\n", g->version,
 	       g->capacity, g->entry_size, g->entries_per_cell, g->cell_stride, (unsigned long long)g->bytes);
 	printf("  published %u (head word %u), consumed %u, occupancy %u of %u\n", g->published, g->head_word,
 	       g->tail, g->occupancy, g->capacity);
@@ -32,7 +32,7 @@ static void text_slab(const insp_slab *b, int verbose)
 {
 	size_t k, j;
 
-	printf("  layout %u, %u slots x %u bytes, %llu bytes\n", b->version, b->slot_count, b->slot_size,
+	printf(": layout %u, %u slots x %u bytes, %llu bytes\n", b->version, b->slot_count, b->slot_size,
 	       (unsigned long long)b->bytes);
 	printf("  free %u (%u on the list, %u off it, %u being freed), allocated %u, in flight %u, invalid %u\n",
 	       b->free_count, b->on_list, b->free_off_list, b->freeing, b->allocated, b->in_flight, b->bad_state);
@@ -77,8 +77,8 @@ void insp_print_text(const insp_report *r, int verbose)
 	for (i = 0; i < r->n; i++) {
 		const insp_struct *s = &r->s[i];
 
-		printf("%s at offset %llu%s\n", insp_kind_str(s->kind), (unsigned long long)s->offset,
-		       s->ok ? "" : ": refused");
+		printf("%s at offset %llu%s", insp_kind_str(s->kind), (unsigned long long)s->offset,
+		       s->ok ? "" : ": refused\n");
 		if (!s->ok)
 			continue;
 		if (s->kind == INSP_RING)

@@ -209,10 +209,10 @@ int main(int argc, char **argv)
 	kill(prod, SIGKILL);
 	waitpid(prod, NULL, 0);
 	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)cons, shm.fd);
-	args[1] = "--slab";
-	args[2] = slab_off;
-	args[3] = "--ring";
-	args[4] = "0";
+	args[1] = "--ring";
+	args[2] = "0";
+	args[3] = "--slab";
+	args[4] = slab_off;
 	args[5] = path;
 	args[6] = NULL;
 	before = fnv((const unsigned char *)shm.base, shm.len);
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	CHECK(strstr(out, want) != NULL);
 	snprintf(want, sizeof(want), "consumer pid %ld (alive), awake", (long)cons);
 	CHECK(strstr(out, want) != NULL);
-	if (failures)
+	if (failures || getenv("INSPECT_LIVE_SHOW"))
 		fprintf(stderr, "--- tool output (after SIGKILL) ---\n%s\n", out);
 
 	close(go_p);
