@@ -81,6 +81,7 @@ typedef struct insp_slab {
 	insp_owner *owners;
 	size_t n_owners;
 	uint64_t *words; /* --verbose: every slot's state_gen as read */
+	unsigned char *list_bits; /* scratch: one bit per slot (here so a SIGBUS cannot leak it) */
 } insp_slab;
 
 typedef struct insp_struct {

@@ -26,6 +26,8 @@ void insp_slab_free(insp_slab *slab)
 	free(slab->held);
 	free(slab->owners);
 	free(slab->words);
+	free(slab->list_bits);
+	slab->list_bits = NULL;
 	slab->held = NULL;
 	slab->owners = NULL;
 	slab->words = NULL;
@@ -138,11 +140,10 @@ void insp_slab_decode(const insp_map *m, insp_struct *s, int verbose)
 	r->reclaim_lock = copy->reclaim_lock;
 	r->reclaim_life = copy->reclaim_lock ? insp_pid_life(copy->reclaim_lock) : INSP_NONE;
 
-	on_list = (unsigned char *)calloc((size_t)raw.slot_count / 8 + 1, 1);
+	on_list = r->list_bits = (unsigned char *)calloc((size_t)raw.slot_count / 8 + 1, 1);
 	r->held = (insp_held *)malloc(sizeof(insp_held) * raw.slot_count);
 	r->words = verbose ? (uint64_t *)malloc(sizeof(uint64_t) * raw.slot_count) : NULL;
 	if (!on_list || !r->held || (verbose && !r->words)) {
-		free(on_list);
 		fail(s, "not enough memory to decode this many slots");
 		return;
 	}
@@ -195,6 +196,7 @@ void insp_slab_decode(const insp_map *m, insp_struct *s, int verbose)
 		r->held[nh++].freeing = 0;
 	}
 	free(on_list);
+	r->list_bits = NULL;
 	r->n_held = nh;
 	qsort(r->held, nh, sizeof(*r->held), by_owner);
 	for (i = 0, no = 0; i < nh; i++)
