@@ -90,6 +90,22 @@ static void ring_findings(insp_report *r, size_t i)
 		         g->consumer_sleeping > 1 ? g->consumer_sleeping : g->producer_sleeping);
 }
 
+/* What a pid is to the rings in this report: "producer", "consumer" or "owner". */
+static const char *role_of(const insp_report *r, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		if (!r->s[i].ok || r->s[i].kind != INSP_RING)
+			continue;
+		if (r->s[i].u.ring.producer_pid == pid)
+			return "producer";
+		if (r->s[i].u.ring.consumer_pid == pid)
+			return "consumer";
+	}
+	return "owner";
+}
+
 static void slab_findings(insp_report *r, size_t i)
 {
 	const insp_slab *b = &r->s[i].u.slab;
@@ -115,8 +131,8 @@ static void slab_findings(insp_report *r, size_t i)
 		if (j < o->count)
 			snprintf(list + used, sizeof(list) - used, ", ...");
 		if (o->life == INSP_DEAD)
-			insp_add(r, INSP_WARN, i, "slab at %llu: owner pid %u is dead and holds %zu slot%s (%s): run reclaim",
-			         off, o->id, o->count, o->count == 1 ? "" : "s", list);
+			insp_add(r, INSP_WARN, i, "slab at %llu: %s pid %u is dead and holds %zu slot%s (%s): run reclaim",
+			         off, role_of(r, o->id), o->id, o->count, o->count == 1 ? "" : "s", list);
 		else
 			insp_add(r, INSP_INFO, i,
 			         "slab at %llu: owner id %u is no pid and holds %zu slot%s (%s): liveness unknown", off,

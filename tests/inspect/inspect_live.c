@@ -6,8 +6,8 @@
  * what they did. The tool, run on /proc/PRODUCER/fd/N, must report exactly
  * those figures, and the region's bytes must be the same before and after
  * it ran (it maps read-only). Then the producer is SIGKILLed: run on
- * /proc/CONSUMER/fd/N, the tool must name the dead producer, its 3 slots by
- * index, and exit 1.
+ * /proc/CONSUMER/fd/N, the tool must name the dead producer (as the ring's
+ * producer, the slab owner with the same pid), its 3 slots by index, and exit 1.
  */
 #define _GNU_SOURCE
 
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 	after = fnv((const unsigned char *)shm.base, shm.len);
 	CHECK(before == after);
 	CHECK(rc == 1);
-	snprintf(want, sizeof(want), "warning: slab at %u: owner pid %ld is dead and holds %u slots (%u, %u, %u): run reclaim",
+	snprintf(want, sizeof(want), "warning: slab at %u: producer pid %ld is dead and holds %u slots (%u, %u, %u): run reclaim",
 	         SLAB_OFF, (long)prod, HELD, pr.slots[0], pr.slots[1], pr.slots[2]);
 	CHECK(strstr(out, want) != NULL);
 	snprintf(want, sizeof(want), "warning: ring at 0: producer pid %ld is dead", (long)prod);
