@@ -127,6 +127,8 @@ int main(int argc, char **argv)
 		meta[7].next_free = 1000;
 	} else if (strcmp(kind, "slab-bad-state") == 0) {
 		meta[0].state_gen |= 3u;
+	} else if (strncmp(kind, "flip=", 5) == 0 && atol(kind + 5) >= 0 && atol(kind + 5) < (long)REGION) {
+		img[atol(kind + 5)] ^= 0xA5u; /* a scribbled byte, anywhere */
 	} else {
 		fprintf(stderr, "fixture: unknown kind %s\n", kind);
 		return 2;
