@@ -3,7 +3,7 @@
  * One idea per file: args.c (command line), map.c (read-only mapping and
  * the SIGBUS guard), ring.c and slab.c (decoding), findings.c (liveness and
  * the plain-words findings), output.c (text and JSON). A structure kind is
- * one enum value, one decoder and one printer: a channel adds a fourth.
+ * one enum value, one decoder and one printer: a channel adds a third.
  *
  * Everything read from the mapping is untrusted: each shared word is read
  * once into a local and validated before it is used, geometry comes from the
