@@ -77,6 +77,16 @@ static int run_tool(const char *tool, char *const *args, char *buf, size_t cap)
 	return WEXITSTATUS(st);
 }
 
+/* Runs the tool on a region and checks that the region's bytes did not change. */
+static int run_tool_on(const char *tool, char *const *args, const void *base, size_t len, char *buf, size_t cap)
+{
+	uint32_t before = fnv((const unsigned char *)base, len);
+	int rc = run_tool(tool, args, buf, cap);
+
+	CHECK(fnv((const unsigned char *)base, len) == before);
+	return rc;
+}
+
 typedef struct report {
 	uint32_t done;           /* entries pushed or popped */
 	uint32_t slots[HELD];    /* slab indices held (producer) */
@@ -156,7 +166,6 @@ int main(int argc, char **argv)
 	report pr, cr;
 	pid_t prod, cons;
 	int go_p, go_c, rc;
-	uint32_t before, after;
 	char path[64], want[256], slab_off[16];
 	static char out[1 << 16];
 	char *args[8];
@@ -185,10 +194,7 @@ int main(int argc, char **argv)
 	args[5] = slab_off;
 	args[6] = path;
 	args[7] = NULL;
-	before = fnv((const unsigned char *)shm.base, shm.len);
-	rc = run_tool(argv[1], args, out, sizeof(out));
-	after = fnv((const unsigned char *)shm.base, shm.len);
-	CHECK(before == after);
+	rc = run_tool_on(argv[1], args, shm.base, shm.len, out, sizeof(out));
 	CHECK(rc == 0);
 	snprintf(want, sizeof(want), "\"published\": %u, \"tail\": %u, \"occupancy\": %u,", cr.done == POPPED ? PUSHED : 0,
 	         POPPED, PUSHED - POPPED);
@@ -215,10 +221,7 @@ int main(int argc, char **argv)
 	args[4] = slab_off;
 	args[5] = path;
 	args[6] = NULL;
-	before = fnv((const unsigned char *)shm.base, shm.len);
-	rc = run_tool(argv[1], args, out, sizeof(out));
-	after = fnv((const unsigned char *)shm.base, shm.len);
-	CHECK(before == after);
+	rc = run_tool_on(argv[1], args, shm.base, shm.len, out, sizeof(out));
 	CHECK(rc == 1);
 	snprintf(want, sizeof(want), "warning: slab at %u: producer pid %ld is dead and holds %u slots (%u, %u, %u): run reclaim",
 	         SLAB_OFF, (long)prod, HELD, pr.slots[0], pr.slots[1], pr.slots[2]);
