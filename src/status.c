@@ -35,6 +35,13 @@ const char *shmprim_status_str(shmprim_status status)
 	case SHMPRIM_ERR_INSECURE_MODE: return "named shared memory is writable by group or others, or not a regular file";
 	case SHMPRIM_ERR_PEER_REFUSED: return "the peer's credentials are not allowed by the rendezvous policy";
 	case SHMPRIM_ERR_PROTOCOL: return "rendezvous protocol error: malformed or truncated message, wrong fds, or closed early";
+	case SHMPRIM_ERR_EMPTY: return "nothing to receive yet";
+	case SHMPRIM_ERR_FULL: return "no room to send yet";
+	case SHMPRIM_ERR_END: return "the sender closed and everything it sent has been received";
+	case SHMPRIM_ERR_CLOSED: return "the receiver closed the channel";
+	case SHMPRIM_ERR_CLAIMED: return "this side is held by another live process";
+	case SHMPRIM_ERR_CLAIM_LOST: return "this side's claim was taken over or overwritten: the handle no longer holds it";
+	case SHMPRIM_ERR_MESSAGE_SIZE: return "message length is 0 or above the maximum, or the receive buffer is too small";
 	case SHMPRIM_STATUS_COUNT_: break;
 	}
 	return "unknown shmprim status";

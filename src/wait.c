@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 
 #include <shmprim/wait.h>
+#include <shmprim/claim.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -93,27 +94,6 @@ shmprim_status shmprim_peer_watch(shmprim_peer *peer, int pid)
 	return shmprim_peer_check(peer);
 }
 
-/* Fallback: 1 if /proc says zombie or dead (or the pid is gone). */
-static int proc_says_dead(int pid)
-{
-	char path[64], buf[256];
-	const char *close_paren;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	close_paren = strrchr(buf, ')'); /* the command name may hold anything */
-	if (!close_paren || close_paren[1] != ' ')
-		return 0;
-	return close_paren[2] == 'Z' || close_paren[2] == 'X';
-}
-
 shmprim_status shmprim_peer_check(const shmprim_peer *peer)
 {
 	if (!peer)
@@ -134,9 +114,7 @@ shmprim_status shmprim_peer_check(const shmprim_peer *peer)
 	}
 	if (peer->pid <= 0)
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
-	if (kill(peer->pid, 0) != 0 && errno == ESRCH)
-		return SHMPRIM_ERR_PEER_DEAD;
-	return proc_says_dead(peer->pid) ? SHMPRIM_ERR_PEER_DEAD : SHMPRIM_OK;
+	return shmprim_pid_liveness(peer->pid) == SHMPRIM_DEAD ? SHMPRIM_ERR_PEER_DEAD : SHMPRIM_OK;
 }
 
 void shmprim_peer_close(shmprim_peer *peer)

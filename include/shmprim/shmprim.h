@@ -13,5 +13,6 @@
 #include <shmprim/shm.h>
 #include <shmprim/wait.h>
 #include <shmprim/rendezvous.h>
+#include <shmprim/claim.h>
 
 #endif

@@ -53,6 +53,16 @@ typedef enum shmprim_status {
 	SHMPRIM_ERR_PEER_REFUSED,       /**< a rendezvous policy refused the peer's credentials (either side) */
 	SHMPRIM_ERR_PROTOCOL,           /**< a rendezvous message was malformed, truncated, had the wrong fds, or the
 	                                 * peer closed the connection early */
+	SHMPRIM_ERR_EMPTY,              /**< nothing to receive now (a non-blocking call); the sender is still there */
+	SHMPRIM_ERR_FULL,               /**< no room to send now (a non-blocking call); the receiver is still there */
+	SHMPRIM_ERR_END,                /**< the sender closed and everything it sent has been received: not a failure */
+	SHMPRIM_ERR_CLOSED,             /**< the receiver closed: nothing sent from now on would be read */
+	SHMPRIM_ERR_CLAIMED,            /**< the side is held by another process that is alive (or whose death cannot be
+	                                 * verified); the holder is reported (shmprim_claim_holder) */
+	SHMPRIM_ERR_CLAIM_LOST,         /**< this handle's claim is no longer in shared memory: another process took the
+	                                 * side over, or a peer overwrote the claim word */
+	SHMPRIM_ERR_MESSAGE_SIZE,       /**< a message length of 0 or above the channel's maximum, or a receive buffer
+	                                 * smaller than the message (the needed length is reported) */
 	SHMPRIM_STATUS_COUNT_           /**< not a status: number of codes */
 } shmprim_status;
 

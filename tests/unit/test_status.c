@@ -43,7 +43,14 @@ Test(status, codes_have_fixed_values)
 	cr_assert_eq(SHMPRIM_ERR_INSECURE_MODE, 27);
 	cr_assert_eq(SHMPRIM_ERR_PEER_REFUSED, 28);
 	cr_assert_eq(SHMPRIM_ERR_PROTOCOL, 29);
-	cr_assert_eq(SHMPRIM_STATUS_COUNT_, 30);
+	cr_assert_eq(SHMPRIM_ERR_EMPTY, 30);
+	cr_assert_eq(SHMPRIM_ERR_FULL, 31);
+	cr_assert_eq(SHMPRIM_ERR_END, 32);
+	cr_assert_eq(SHMPRIM_ERR_CLOSED, 33);
+	cr_assert_eq(SHMPRIM_ERR_CLAIMED, 34);
+	cr_assert_eq(SHMPRIM_ERR_CLAIM_LOST, 35);
+	cr_assert_eq(SHMPRIM_ERR_MESSAGE_SIZE, 36);
+	cr_assert_eq(SHMPRIM_STATUS_COUNT_, 37);
 	cr_assert_eq(SHMPRIM_PUSH_OK, 0);
 	cr_assert_eq(SHMPRIM_PUSH_WOULD_BLOCK, 1);
 	cr_assert_eq(SHMPRIM_PUSH_CORRUPT, 2);
