@@ -40,6 +40,7 @@
 #include "channel_internal.h"
 #include "checksum.h"
 #include "placement.h"
+#include "test_hooks.h"
 
 #define RECORD_HEADER SHMPRIM_CHANNEL_RECORD_HEADER
 #define HELD 1u
@@ -219,6 +220,7 @@ static shmprim_status find_published_end(shmprim_channel *ch, uint64_t released,
 		uint32_t kind_len = (uint32_t)w;
 		uint32_t span;
 
+		SHMPRIM_LOOP_TICK();
 		if (w >> 32 != (uint32_t)((uint32_t)(pos >> 3) + 1u))
 			break;
 		if (kind_len & SHMPRIM_CHANNEL_PAD)
@@ -503,6 +505,7 @@ shmprim_status shmprim_channel_send_batch(shmprim_channel_producer *p, const shm
 	if (!p || (!msgs && n))
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	for (i = 0; i < n; i++) {
+		SHMPRIM_LOOP_TICK();
 		st = shmprim_channel_send(p, msgs[i].data, msgs[i].len);
 		if (st != SHMPRIM_OK)
 			break;
@@ -527,6 +530,7 @@ static shmprim_status next_record(shmprim_channel_consumer *c, shmprim_channel_m
 		uint32_t kind_len = (uint32_t)w;
 		uint32_t span;
 
+		SHMPRIM_LOOP_TICK();
 		if (w >> 32 != (uint32_t)((uint32_t)(pos >> 3) + 1u))
 			return SHMPRIM_ERR_EMPTY;
 		if (kind_len & SHMPRIM_CHANNEL_PAD) {
@@ -595,6 +599,7 @@ shmprim_status shmprim_channel_receive_batch(shmprim_channel_consumer *c, shmpri
 	if (!c || (!views && n))
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	for (i = 0; i < n; i++) {
+		SHMPRIM_LOOP_TICK();
 		st = shmprim_channel_receive(c, &views[i]);
 		if (st != SHMPRIM_OK)
 			break;
