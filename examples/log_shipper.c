@@ -76,8 +76,10 @@ static int collector(int fd, uint64_t count)
 		}
 		bytes += len;
 		n++;
-		if (n % 64 == 0)
-			shmprim_channel_release(&c); /* give space back in batches */
+		if (n % 64 == 0) {
+			shmprim_channel_release(&c);         /* give space back in batches */
+			shmprim_channel_notify_producer(&c); /* and wake the shipper if it waits for it */
+		}
 	}
 	shmprim_channel_release(&c);
 	if (st != SHMPRIM_ERR_END) {
