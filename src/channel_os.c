@@ -167,10 +167,10 @@ shmprim_status shmprim_channel_unmap(shmprim_channel *ch)
 
 /* ---- blocking calls ---- */
 
-/* Peer checks in blocking calls: while a call makes progress the clock is
- * read every CLOCK_EVERY calls, while it waits on every try; the peer's
- * liveness (a /proc read) once per check interval. */
-#define CLOCK_EVERY 64u
+/* Peer checks in blocking calls: the clock is read on every call and every
+ * try (a vDSO read, tens of ns: counting calls instead let a slow sender
+ * learn of a death hundreds of ms late), the peer's liveness (a /proc read)
+ * once per check interval. */
 
 static uint64_t check_interval(const shmprim_wait_opts *opts)
 {
@@ -178,13 +178,10 @@ static uint64_t check_interval(const shmprim_wait_opts *opts)
 }
 
 /* Whether a peer check is due; advances the schedule when it is. */
-static int peer_check_due(uint32_t *calls, uint64_t *next_check_ns, uint64_t interval, int force)
+static int peer_check_due(uint64_t *next_check_ns, uint64_t interval)
 {
-	uint64_t now;
+	uint64_t now = sp_now_ns();
 
-	if (!force && ++*calls % CLOCK_EVERY != 0)
-		return 0;
-	now = sp_now_ns();
 	if (now < *next_check_ns)
 		return 0;
 	*next_check_ns = now + interval;
@@ -219,9 +216,7 @@ static int producer_attempt(void *ctx, shmprim_status *st)
 	*st = w->msg ? shmprim_channel_send(w->p, w->msg, w->len) : shmprim_channel_loan(w->p, w->len, w->buf);
 	if (*st != SHMPRIM_ERR_FULL)
 		return 1;
-	/* Waiting: read the clock on every try. Counting calls here would let a
-	 * sleeper (two tries per check_ns slice) miss a death for 32 slices. */
-	if (peer_check_due(&w->p->calls, &w->p->next_check_ns, w->interval, 1)) {
+	if (peer_check_due(&w->p->next_check_ns, w->interval)) {
 		*st = peer_status(sp_channel_producer_peer_word(w->p));
 		if (*st != SHMPRIM_OK)
 			return 1;
@@ -240,7 +235,7 @@ static shmprim_status producer_wait(struct producer_wait *w, uint64_t timeout_ns
 		return SHMPRIM_ERR_INVALID_STATE;
 	w->interval = check_interval(opts);
 	/* Also while sends succeed: a dead consumer is reported within one interval. */
-	if (peer_check_due(&w->p->calls, &w->p->next_check_ns, w->interval, 0)) {
+	if (peer_check_due(&w->p->next_check_ns, w->interval)) {
 		st = peer_status(sp_channel_producer_peer_word(w->p));
 		if (st != SHMPRIM_OK)
 			return st;
@@ -320,7 +315,7 @@ static int consumer_attempt(void *ctx, shmprim_status *st)
 	if (*st != SHMPRIM_ERR_EMPTY)
 		return 1;
 	/* Waiting: the clock on every try (as producer_attempt). */
-	if (peer_check_due(&w->c->calls, &w->c->next_check_ns, w->interval, 1)) {
+	if (peer_check_due(&w->c->next_check_ns, w->interval)) {
 		shmprim_status peer = peer_status(sp_channel_consumer_peer_word(w->c));
 
 		if (peer != SHMPRIM_OK) {

@@ -94,7 +94,6 @@ typedef struct shmprim_channel_producer {
 	uint32_t loan_len;              /**< private: bytes loaned, 0 = no loan */
 	uint64_t loan_at;               /**< private: position of the loaned record */
 	uint64_t next_check_ns;         /**< private: when a blocking call next checks the peer */
-	uint32_t calls;                 /**< private: blocking calls since the last clock read */
 	uint32_t state;                 /**< private: 1 while the side is held */
 	/** private: keeps whatever lies after the handle off its lines */
 	unsigned char pad_after[SHMPRIM_HANDLE_PAD];
@@ -115,7 +114,6 @@ typedef struct shmprim_channel_consumer {
 	uint32_t peer_changes;          /**< private: times that word was seen to change */
 	uint32_t pending;               /**< private: messages received and not yet released */
 	uint64_t next_check_ns;         /**< private: when a blocking call next checks the peer */
-	uint32_t calls;                 /**< private: blocking calls since the last clock read */
 	uint32_t state;                 /**< private: 1 while the side is held */
 	/** private: keeps whatever lies after the handle off its lines */
 	unsigned char pad_after[SHMPRIM_HANDLE_PAD];

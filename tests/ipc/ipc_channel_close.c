@@ -366,7 +366,11 @@ static void consumer_for_kill(void *unused)
 	              (int)st);
 }
 
-/* Paced sends (one per 40 us, 10 MB/s at most): the data area never fills. */
+/* Paced sends (one per pace_ns: 40 us, 10 MB/s at most, or 5 ms, a slow
+ * sender whose every call must still check the clock): the data area never fills. */
+static uint64_t pace_ns = 40000;
+static uint64_t sends_after_kills; /* over the fast trials */
+
 static void paced_producer(void *unused)
 {
 	shmprim_channel ch;
@@ -384,7 +388,7 @@ static void paced_producer(void *unused)
 
 		while (ipc_now_ns() < next)
 			;
-		next += 40000;
+		next += pace_ns;
 		ch_fill(buf, seed, n, len);
 		st = shmprim_channel_send_wait(&p, buf, len, 10 * CH_SEC, NULL);
 		if (st != SHMPRIM_OK)
@@ -399,7 +403,7 @@ static void paced_producer(void *unused)
 	ST(ctl->status, (uint32_t)st);
 }
 
-static void consumer_killed(int zombie, ipc_rng *rng)
+static void consumer_killed(int zombie, int slow, ipc_rng *rng)
 {
 	shmprim_channel ch;
 	pid_t prod, cons;
@@ -407,10 +411,11 @@ static void consumer_killed(int zombie, ipc_rng *rng)
 	int status;
 
 	new_channel(&ch, BIG_DATA);
+	pace_ns = slow ? 5 * CH_MS : 40000;
 	cons = ch_fork(consumer_for_kill, NULL);
 	prod = ch_fork(paced_producer, NULL);
 	t0 = ipc_now_ns();
-	while (LD(ctl->received) < 500) {
+	while (LD(ctl->received) < (slow ? 20u : 500u)) {
 		if (LD(ctl->fail.failed) || ipc_now_ns() - t0 > 10 * CH_SEC)
 			IPC_FAIL("paced stream: %s", ctl->fail.failed ? ctl->fail.why : "did not start");
 		ipc_sleep_ns(100000);
@@ -427,8 +432,11 @@ static void consumer_killed(int zombie, ipc_rng *rng)
 	          status, ctl->fail.failed ? ctl->fail.why : "no message");
 	IPC_CHECK(ctl->status == SHMPRIM_ERR_PEER_DEAD, "the producer's stream ended with %s",
 	          shmprim_status_str((shmprim_status)ctl->status));
-	/* It was making progress: sends went through after the kill, with room left. */
-	IPC_CHECK(ctl->sends_after_kill > 0, "no send completed after the kill%s", "");
+	/* It was making progress: room left, and (summed over the fast trials,
+	 * checked in main: one trial's producer may be descheduled past the
+	 * next check on a loaded machine) sends went through after the kill. */
+	if (!slow)
+		sends_after_kills += ctl->sends_after_kill;
 	IPC_CHECK(ctl->in_flight_at_end + 2 * (MAX + 8) < BIG_DATA, "the data area filled (%" PRIu64 " bytes in flight)",
 	          ctl->in_flight_at_end);
 	check_latency(1, "consumer killed");
@@ -453,8 +461,10 @@ int main(int argc, char **argv)
 	for (t = 0; t < trials; t++) {
 		producer_killed(1, (int)(t & 1), &rng);
 		producer_killed(0, (int)(t & 1), &rng);
-		consumer_killed((int)(t & 1), &rng);
+		consumer_killed((int)(t & 1), t < 2, &rng); /* the first two: a slow sender */
 	}
+	IPC_CHECK(trials < 3 || sends_after_kills > 0, "no send completed after any consumer kill (%" PRIu64 " trials)",
+	          trials);
 	printf("channel close and death (%s): %" PRIu64 " producer kills (half quiet, half mid-stream), %" PRIu64
 	       " consumer kills while the producer made progress, half left as zombies; PEER_DEAD at most %.1f ms "
 	       "(consumer side) and %.1f ms (producer side) after the kill (bound: %.0f + %.0f ms); seed %" PRIu64 "\n",
