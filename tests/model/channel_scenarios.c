@@ -1,6 +1,6 @@
 /*
  * Channel scenarios on the real code (src/channel.c, src/claim.c): the
- * record protocol across the wrap, close, claims and a consumer takeover.
+ * record protocol across the wrap, close, claims and takeovers of both sides.
  * Sides are taken through sp_channel_take_* with fake process tokens and a
  * fake liveness check (pid DEAD_PID is dead, every other pid alive), so
  * model threads stand in for processes. Every scenario checks exact bytes,
@@ -326,11 +326,73 @@ static void chan_consumer_takeover(void *arg)
 	mc_assert_eq(fx->got, 3);
 }
 
+/* ---- producer takeover: a loan not sent is dropped ---- */
+
+/* Producer A (a dead pid): sends 1, loans 8 bytes, fills them, and stops
+ * there, holding the side. */
+static void producer_a(void *arg)
+{
+	chan_fx *fx = arg;
+	uint64_t v = 1;
+	void *buf;
+
+	mc_assert_eq(sp_channel_take_producer(&fx->ch, &fx->p, token_of(DEAD_PID), fake_liveness, NULL), SHMPRIM_OK);
+	send_spin(&fx->p, &v, sizeof(v));
+	mc_assert_eq(shmprim_channel_loan(&fx->p, 8, &buf), SHMPRIM_OK);
+	sp_plain_write(buf, 8);
+	memset(buf, 0xEE, 8);
+}
+
+/* Producer B: takes the side over from A (dead) and sends 2 right after 1. */
+static void producer_b(void *arg)
+{
+	chan_fx *fx = arg;
+	shmprim_channel_producer *p = mc_alloc(sizeof(*p), 64);
+	uint64_t v = 2;
+
+	mc_assert_eq(sp_channel_take_producer(&fx->ch, p, token_of(PID_P), fake_liveness, &fx->holder[0]), SHMPRIM_OK);
+	mc_assert_eq(fx->holder[0].pid, DEAD_PID);
+	send_spin(p, &v, sizeof(v));
+}
+
+static void takeover_consumer(void *arg)
+{
+	chan_fx *fx = arg;
+	shmprim_channel_msg m;
+	uint64_t v;
+
+	for (v = 1; v <= 2; v++) {
+		mc_assert_eq(receive_spin(&fx->c, &m), SHMPRIM_OK);
+		mc_assert_eq(value_of(&m), v);
+		mc_assert_eq(shmprim_channel_release(&fx->c), SHMPRIM_OK);
+	}
+	fx->got = 2;
+}
+
+static void chan_producer_takeover(void *arg)
+{
+	chan_fx *fx = chan_fx_new();
+	shmprim_channel_msg m;
+	int ta, tb, tc;
+
+	(void)arg;
+	mc_assert_eq(sp_channel_take_consumer(&fx->ch, &fx->c, token_of(PID_C), fake_liveness, NULL), SHMPRIM_OK);
+	tc = mc_spawn(takeover_consumer, fx);
+	ta = mc_spawn(producer_a, fx);
+	mc_join(ta); /* A is gone, its loan unsent */
+	tb = mc_spawn(producer_b, fx);
+	mc_join(tb);
+	mc_join(tc);
+	mc_assert_eq(fx->got, 2);
+	mc_assert_eq(shmprim_channel_receive(&fx->c, &m), SHMPRIM_ERR_EMPTY); /* the loan never shows */
+}
+
 const scenario channel_scenarios[] = {
 	{"chan_transfer", chan_transfer, MC_TIER_EXHAUSTIVE, true, 0, 0},
 	{"chan_close", chan_close, MC_TIER_EXHAUSTIVE, true, 2, 0},
 	{"chan_claims_free", chan_claims, MC_TIER_EXHAUSTIVE, true, 0, 0},
 	{"chan_claims_dead_holder", chan_claims, MC_TIER_EXHAUSTIVE, true, 1, 0},
 	{"chan_consumer_takeover", chan_consumer_takeover, MC_TIER_EXHAUSTIVE, true, 0, 0},
+	{"chan_producer_takeover", chan_producer_takeover, MC_TIER_EXHAUSTIVE, true, 0, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };
