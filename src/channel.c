@@ -208,11 +208,14 @@ static int consumer_held(const shmprim_channel_consumer *c)
 }
 
 /* The end of the last record published from released on: records are read
- * like a consumer would, up to the first word that is not one. */
-static shmprim_status find_published_end(shmprim_channel *ch, uint64_t released, uint64_t *end)
+ * like a consumer would, up to the first word that is not one. *messages and
+ * *bytes (may be NULL) count the messages and their bytes on the way. */
+static shmprim_status find_published_end(const shmprim_channel *ch, uint64_t released, uint64_t *end,
+                                         uint32_t *messages, uint64_t *bytes)
 {
-	uint64_t pos = released;
-	uint32_t steps;
+	uint64_t pos = released, payload = 0;
+	uint32_t steps, count = 0;
+	shmprim_status st = SHMPRIM_OK;
 
 	for (steps = 0; steps <= ch->data_bytes / RECORD_HEADER; steps++) {
 		uint64_t w = sp_load_acquire_u64(word_at(ch->data, ch->data_bytes, pos)); /* R1: pairs with S1 */
@@ -223,18 +226,53 @@ static shmprim_status find_published_end(shmprim_channel *ch, uint64_t released,
 		SHMPRIM_LOOP_TICK();
 		if (w >> 32 != (uint32_t)((uint32_t)(pos >> 3) + 1u))
 			break;
-		if (kind_len & SHMPRIM_CHANNEL_PAD)
+		if (kind_len & SHMPRIM_CHANNEL_PAD) {
 			span = kind_len & ~SHMPRIM_CHANNEL_PAD;
-		else if (kind_len >= 1 && kind_len <= ch->max_message)
+		} else if (kind_len >= 1 && kind_len <= ch->max_message) {
 			span = record_bytes(kind_len);
-		else
-			return SHMPRIM_ERR_CORRUPT;
+		} else {
+			st = SHMPRIM_ERR_CORRUPT;
+			break;
+		}
 		if (span > ch->data_bytes - off || ((kind_len & SHMPRIM_CHANNEL_PAD) && span != ch->data_bytes - off) ||
-		    pos + span - released > ch->data_bytes - RECORD_HEADER)
-			return SHMPRIM_ERR_CORRUPT;
+		    pos + span - released > ch->data_bytes - RECORD_HEADER) {
+			st = SHMPRIM_ERR_CORRUPT;
+			break;
+		}
+		if (!(kind_len & SHMPRIM_CHANNEL_PAD)) {
+			count++;
+			payload += kind_len;
+		}
 		pos += span;
 	}
 	*end = pos;
+	if (messages)
+		*messages = count;
+	if (bytes)
+		*bytes = payload;
+	return st;
+}
+
+shmprim_status shmprim_channel_snapshot_of(const shmprim_channel *ch, shmprim_channel_snapshot *out)
+{
+	shmprim_channel_header *h;
+
+	if (!ch || !ch->header || !out)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	h = ch->header;
+	memset(out, 0, sizeof(*out));
+	out->released = sp_load_acquire_u64(&h->released);                   /* S2's reading: pairs with R2 */
+	out->sent_hint = sp_load_relaxed_u64(&h->sent);                      /* S3's hint */
+	out->producer_claim = sp_claim_peek(&h->producer_claim);             /* K4 */
+	out->consumer_claim = sp_claim_peek(&h->consumer_claim);             /* K4 */
+	out->producer_sleeping = sp_load_relaxed_u32(&h->producer_sleeping); /* a snapshot: no partner */
+	out->consumer_sleeping = sp_load_relaxed_u32(&h->consumer_sleeping); /* a snapshot: no partner */
+	if (out->released & 7u) {
+		out->published_end = out->released;
+		out->records = SHMPRIM_ERR_CORRUPT;
+		return SHMPRIM_OK;
+	}
+	out->records = find_published_end(ch, out->released, &out->published_end, &out->messages, &out->message_bytes);
 	return SHMPRIM_OK;
 }
 
@@ -257,7 +295,7 @@ shmprim_status sp_channel_take_producer(shmprim_channel *ch, shmprim_channel_pro
 	if (released & 7u)
 		st = SHMPRIM_ERR_CORRUPT;
 	else
-		st = find_published_end(ch, released, &head);
+		st = find_published_end(ch, released, &head, NULL, NULL);
 	if (st != SHMPRIM_OK) {
 		(void)sp_claim_give_back(&h->producer_claim, me, previous); /* as it was */
 		return st;

@@ -167,8 +167,9 @@ shmprim_status shmprim_channel_unmap(shmprim_channel *ch)
 
 /* ---- blocking calls ---- */
 
-/* Peer checks in blocking calls: the clock is read every CLOCK_EVERY calls,
- * the peer's liveness (a /proc read) once per check interval. */
+/* Peer checks in blocking calls: while a call makes progress the clock is
+ * read every CLOCK_EVERY calls, while it waits on every try; the peer's
+ * liveness (a /proc read) once per check interval. */
 #define CLOCK_EVERY 64u
 
 static uint64_t check_interval(const shmprim_wait_opts *opts)
@@ -218,7 +219,9 @@ static int producer_attempt(void *ctx, shmprim_status *st)
 	*st = w->msg ? shmprim_channel_send(w->p, w->msg, w->len) : shmprim_channel_loan(w->p, w->len, w->buf);
 	if (*st != SHMPRIM_ERR_FULL)
 		return 1;
-	if (peer_check_due(&w->p->calls, &w->p->next_check_ns, w->interval, 0)) {
+	/* Waiting: read the clock on every try. Counting calls here would let a
+	 * sleeper (two tries per check_ns slice) miss a death for 32 slices. */
+	if (peer_check_due(&w->p->calls, &w->p->next_check_ns, w->interval, 1)) {
 		*st = peer_status(sp_channel_producer_peer_word(w->p));
 		if (*st != SHMPRIM_OK)
 			return 1;
@@ -316,7 +319,8 @@ static int consumer_attempt(void *ctx, shmprim_status *st)
 	*st = consumer_try(w);
 	if (*st != SHMPRIM_ERR_EMPTY)
 		return 1;
-	if (peer_check_due(&w->c->calls, &w->c->next_check_ns, w->interval, 0)) {
+	/* Waiting: the clock on every try (as producer_attempt). */
+	if (peer_check_due(&w->c->calls, &w->c->next_check_ns, w->interval, 1)) {
 		shmprim_status peer = peer_status(sp_channel_consumer_peer_word(w->c));
 
 		if (peer != SHMPRIM_OK) {

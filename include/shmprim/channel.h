@@ -131,6 +131,33 @@ typedef struct shmprim_channel_peer_info {
 	uint64_t bytes_in_flight;
 } shmprim_channel_peer_info;
 
+/** What a channel holds now, read without writing anything (monitoring,
+ * shmprim-inspect). Each shared word is read once; the records are walked
+ * from the released position like a consumer would, at most one ring. */
+typedef struct shmprim_channel_snapshot {
+	/** bytes the consumer has released (free-running) */
+	uint64_t released;
+	/** end of the last record published after released (free-running) */
+	uint64_t published_end;
+	/** the producer's hint of bytes sent (header word "sent") */
+	uint64_t sent_hint;
+	/** messages published and not released */
+	uint32_t messages;
+	/** their bytes (message bytes, not record bytes) */
+	uint64_t message_bytes;
+	/** the producer side's claim word */
+	uint64_t producer_claim;
+	/** the consumer side's claim word */
+	uint64_t consumer_claim;
+	/** the producer's sleeping flag (1: may sleep waiting for room) */
+	uint32_t producer_sleeping;
+	/** the consumer's sleeping flag (1: may sleep waiting for a message) */
+	uint32_t consumer_sleeping;
+	/** SHMPRIM_OK, or SHMPRIM_ERR_CORRUPT: the walk stopped at a record no producer writes
+	 * (at published_end) or released is not a record boundary */
+	shmprim_status records;
+} shmprim_channel_snapshot;
+
 /* ---- sizes ---- */
 
 /** Bytes a channel takes (header and data).
@@ -208,6 +235,12 @@ SHMPRIM_API shmprim_status shmprim_channel_open_named(shmprim_channel *ch, const
  * @param ch the channel
  * @return SHMPRIM_OK, or the first OS failure */
 SHMPRIM_API shmprim_status shmprim_channel_unmap(shmprim_channel *ch);
+
+/** Reads what the channel holds now (see shmprim_channel_snapshot); writes nothing.
+ * @param ch  an opened channel
+ * @param out receives it
+ * @return SHMPRIM_OK or SHMPRIM_ERR_NULL_ARGUMENT (a corrupt record is reported in out->records) */
+SHMPRIM_API shmprim_status shmprim_channel_snapshot_of(const shmprim_channel *ch, shmprim_channel_snapshot *out);
 
 /* ---- sides ---- */
 
