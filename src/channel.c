@@ -412,12 +412,13 @@ uint64_t sp_channel_consumer_peer_word(shmprim_channel_consumer *c)
 	return w;
 }
 
-uint64_t sp_channel_bytes_in_flight(const shmprim_channel_header *h)
+uint64_t sp_channel_bytes_in_flight(const shmprim_channel_header *h, uint32_t data_bytes)
 {
 	uint64_t sent = sp_load_relaxed_u64(&h->sent);           /* S3's hint */
 	uint64_t released = sp_load_relaxed_u64(&h->released);   /* a snapshot */
 
-	return sent - released <= h->data_bytes ? sent - released : 0;
+	/* data_bytes: the handle's private copy (the header's may be scribbled). */
+	return sent - released <= data_bytes ? sent - released : 0;
 }
 
 /* ---- producer ---- */

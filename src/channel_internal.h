@@ -18,6 +18,6 @@ shmprim_status sp_channel_take_consumer(shmprim_channel *ch, shmprim_channel_con
 /* The peer's claim word now (K4), and the bytes published and not released. */
 uint64_t sp_channel_producer_peer_word(shmprim_channel_producer *p);
 uint64_t sp_channel_consumer_peer_word(shmprim_channel_consumer *c);
-uint64_t sp_channel_bytes_in_flight(const shmprim_channel_header *h);
+uint64_t sp_channel_bytes_in_flight(const shmprim_channel_header *h, uint32_t data_bytes);
 
 #endif

@@ -42,7 +42,7 @@ shmprim_status shmprim_channel_producer_peer(shmprim_channel_producer *p, shmpri
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	shmprim_claim_describe(sp_channel_producer_peer_word(p), &info->holder);
 	info->changes = p->peer_changes;
-	info->bytes_in_flight = sp_channel_bytes_in_flight(p->header);
+	info->bytes_in_flight = sp_channel_bytes_in_flight(p->header, p->data_bytes);
 	return SHMPRIM_OK;
 }
 
@@ -52,7 +52,7 @@ shmprim_status shmprim_channel_consumer_peer(shmprim_channel_consumer *c, shmpri
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	shmprim_claim_describe(sp_channel_consumer_peer_word(c), &info->holder);
 	info->changes = c->peer_changes;
-	info->bytes_in_flight = sp_channel_bytes_in_flight(c->header);
+	info->bytes_in_flight = sp_channel_bytes_in_flight(c->header, c->data_bytes);
 	return SHMPRIM_OK;
 }
 

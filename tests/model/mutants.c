@@ -62,6 +62,11 @@ static const gate_entry gate[] = {
 	{"S10", "cache give-back without the claiming CAS", {"slab_cache_copy_flush_vs_alloc"}, {NULL}},
 	{"S13", "allocation's A3 CAS as a plain store after the pop", {"slab_reclaim_vs_live"}, {NULL}},
 	{"S14", "free not finished (no F3): FREEING left on the list", {"slab_reclaim_popped_orphan"}, {NULL}},
+	{"C1", "channel record header published relaxed (S1)", {"chan_transfer"}, {NULL}},
+	{"C2", "channel consumer gives space back relaxed (R2)", {"chan_transfer"}, {NULL}},
+	{"C3", "channel header word after a record not zeroed", {"chan_transfer"}, {NULL}},
+	{"C4", "claim given back or closed relaxed (K3)", {"chan_close"}, {NULL}},
+	{"C6", "claim taken by a store after a look, no CAS (K1)", {"chan_claims_free", "chan_claims_dead_holder"}, {NULL}},
 };
 
 static int test_no, failures;

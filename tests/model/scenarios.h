@@ -1,5 +1,5 @@
 /*
- * Model-checked scenarios on the real ring and slab code. Each runs in raw
+ * Model-checked scenarios on the real ring, slab and channel code. Each runs in raw
  * and region form ("name[raw]", "name[region]") unless single_form is set.
  * The same bodies serve the real-code suite (must pass) and the mutant gate
  * (must fail on the planted bug they target).
@@ -27,6 +27,7 @@ typedef struct scenario_arg {
 
 extern const scenario ring_scenarios[];
 extern const scenario slab_scenarios[];
+extern const scenario channel_scenarios[];
 /* Bodies that only the mutant gate runs (test-level mutants such as S6). */
 extern const scenario mutant_only_scenarios[];
 
