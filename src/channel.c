@@ -601,8 +601,11 @@ static shmprim_status next_record(shmprim_channel_consumer *c, shmprim_channel_m
  * it did, else EMPTY. */
 static shmprim_status empty_or_end(shmprim_channel_consumer *c, shmprim_channel_msg *view)
 {
-	if (sp_channel_consumer_peer_word(c) != SHMPRIM_CLAIM_CLOSED) /* K4: pairs with K3 */
+	if (sp_channel_consumer_peer_word(c) != SHMPRIM_CLAIM_CLOSED) { /* K4: pairs with K3 */
+		if (sp_claim_check(&c->header->consumer_claim, c->token) != SHMPRIM_OK) /* K2 */
+			return SHMPRIM_ERR_CLAIM_LOST;
 		return SHMPRIM_ERR_EMPTY;
+	}
 	/* Closed after its last S1: look once more. */
 	{
 		shmprim_status st = next_record(c, view);
@@ -656,6 +659,10 @@ shmprim_status shmprim_channel_release(shmprim_channel_consumer *c)
 		return SHMPRIM_ERR_INVALID_STATE;
 	if (c->tail == c->released)
 		return SHMPRIM_OK;
+	/* A taken-over handle must not move the successor's position (one load
+	 * of the claims line, which nobody writes while the side is held). */
+	if (sp_claim_check(&c->header->consumer_claim, c->token) != SHMPRIM_OK) /* K2: pairs with K1 */
+		return SHMPRIM_ERR_CLAIM_LOST;
 	c->released = c->tail;
 	c->pending = 0;
 	sp_store_release_u64(&c->header->released, c->released); /* R2: pairs with S2 */

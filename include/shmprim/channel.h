@@ -330,7 +330,8 @@ SHMPRIM_API shmprim_status shmprim_channel_send_batch(shmprim_channel_producer *
  * shmprim_channel_release. Several may be received before one release.
  * @param c    the consumer
  * @param view receives the message
- * @return SHMPRIM_OK, SHMPRIM_ERR_EMPTY, SHMPRIM_ERR_END, SHMPRIM_ERR_CORRUPT, SHMPRIM_ERR_CLAIM_LOST */
+ * @return SHMPRIM_OK, SHMPRIM_ERR_EMPTY, SHMPRIM_ERR_END, SHMPRIM_ERR_CORRUPT, SHMPRIM_ERR_CLAIM_LOST
+ *         (checked when nothing is there: another process took the side over) */
 SHMPRIM_API shmprim_status shmprim_channel_receive(shmprim_channel_consumer *c, shmprim_channel_msg *view);
 /** Receives up to n messages in place; *got says how many.
  * @param c     the consumer
@@ -341,7 +342,8 @@ SHMPRIM_API shmprim_status shmprim_channel_receive(shmprim_channel_consumer *c, 
 SHMPRIM_API shmprim_status shmprim_channel_receive_batch(shmprim_channel_consumer *c, shmprim_channel_msg *views,
                                                          uint32_t n, uint32_t *got);
 /** Gives every received message's space back to the producer (the views are
- * then invalid).
+ * then invalid). A handle whose side another process took over gives nothing
+ * back: the successor's position is its own.
  * @param c the consumer
  * @return SHMPRIM_OK (also when nothing was pending), SHMPRIM_ERR_CLAIM_LOST */
 SHMPRIM_API shmprim_status shmprim_channel_release(shmprim_channel_consumer *c);

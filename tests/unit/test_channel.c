@@ -177,7 +177,16 @@ Test(channel, a_dead_holder_is_taken_over)
 
 		cr_assert_eq(shmprim_channel_take_consumer(&f.ch, &c2, &h), SHMPRIM_OK);
 		cr_assert_eq(h.state, SHMPRIM_SIDE_IMPOSSIBLE);
-		cr_assert_eq(shmprim_channel_release(&f.c), SHMPRIM_OK); /* the old handle does not know yet */
+		/* The old handle must not move the successor's position. (Both
+		 * handles carry this process's token: stand in another holder's.) */
+		f.ch.header->consumer_claim = me ^ 2u;
+		cr_assert_eq(shmprim_channel_release(&f.c), SHMPRIM_ERR_CLAIM_LOST);
+		cr_assert_eq(f.ch.header->released, 0);
+		{
+			shmprim_channel_msg m;
+
+			cr_assert_eq(shmprim_channel_receive(&f.c, &m), SHMPRIM_ERR_CLAIM_LOST); /* nothing left: it looks */
+		}
 	}
 	teardown(&f);
 }
