@@ -21,9 +21,9 @@
  * after everything pushed before the close) or SHMPRIM_ERR_CLOSED (producer),
  * and a peer whose claim names a process verified dead gives
  * SHMPRIM_ERR_PEER_DEAD (the consumer first drains what it published), with
- * no watched peer needed. Bound: a blocked ring wait notices a dead or closed
- * peer within check_ns (default 20 ms) plus one /proc/PID/stat read, and at
- * once when a close wakes it. A side making progress notices when it next
+ * no watched peer needed. Bound: a blocked ring wait, once past its spin,
+ * notices a dead or closed peer within check_ns (default 20 ms) plus one
+ * /proc/PID/stat read, and at once when a close wakes it. A side making progress notices when it next
  * blocks: a producer once the ring is full (at most capacity pushes later).
  *
  * The words involved live in shared memory and are only hints: a peer that
