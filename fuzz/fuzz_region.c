@@ -74,6 +74,7 @@ typedef struct state {
 	shmprim_spsc ring;
 	shmprim_slab slab;
 	int have_ring, have_slab, split_done, hostile;
+	int pops; /* odd pops use the statused try_pop */
 	shmprim_spsc_producer p;
 	shmprim_spsc_consumer c;
 	/* model, valid until the first hostile write */
@@ -134,7 +135,17 @@ static void op_push(state *s, input *in)
 		return;
 	take(in, &b);
 	memset(e, b, sizeof(e));
-	r = shmprim_spsc_push(&s->p, e);
+	if (b & 1) {
+		/* The statused push; CLOSED only from a scribbled claim word. */
+		shmprim_status st = shmprim_spsc_try_push(&s->p, e);
+
+		CHECK(st == SHMPRIM_OK || st == SHMPRIM_ERR_FULL || st == SHMPRIM_ERR_CORRUPT ||
+		      (s->hostile && st == SHMPRIM_ERR_CLOSED));
+		r = st == SHMPRIM_OK ? SHMPRIM_PUSH_OK : st == SHMPRIM_ERR_CORRUPT ? SHMPRIM_PUSH_CORRUPT
+		                                                                   : SHMPRIM_PUSH_WOULD_BLOCK;
+	} else {
+		r = shmprim_spsc_push(&s->p, e);
+	}
 	CHECK(r == SHMPRIM_PUSH_OK || r == SHMPRIM_PUSH_WOULD_BLOCK || r == SHMPRIM_PUSH_CORRUPT);
 	if (!s->hostile) {
 		CHECK(r != SHMPRIM_PUSH_CORRUPT);
@@ -151,7 +162,16 @@ static void op_pop(state *s)
 
 	if (!s->have_ring || s->ring.raw.geo.entry_size > sizeof(e))
 		return;
-	got = shmprim_spsc_pop(&s->c, e);
+	if (s->pops++ & 1) {
+		/* The statused pop: END and CORRUPT only once the region was written. */
+		shmprim_status st = shmprim_spsc_try_pop(&s->c, e);
+
+		CHECK(st == SHMPRIM_OK || st == SHMPRIM_ERR_EMPTY ||
+		      (s->hostile && (st == SHMPRIM_ERR_END || st == SHMPRIM_ERR_CORRUPT)));
+		got = st == SHMPRIM_OK;
+	} else {
+		got = shmprim_spsc_pop(&s->c, e);
+	}
 	if (!s->hostile) {
 		CHECK(got == (s->model_head != s->model_tail));
 		if (got)

@@ -8,6 +8,7 @@
 
 #include "checksum.h"
 #include "placement.h"
+#include "spsc_claim.h"
 #include <shmprim/static/spsc.h>
 
 static int capacity_ok(uint32_t capacity)
@@ -305,6 +306,7 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
 		producer->tail = &h->tail;
 		producer->local_head = pos;
 		producer->cached_tail = tail;
+		producer->token = 0;
 	}
 	if (consumer) {
 		consumer->geo = ring->geo;
@@ -312,6 +314,7 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
 		consumer->tail = &h->tail;
 		consumer->local_tail = tail;
 		consumer->cached_head = tail; /* nothing known published until head or a seq says so */
+		consumer->token = 0;
 	}
 }
 
@@ -403,6 +406,156 @@ bool shmprim_spsc_consumer_is_empty(shmprim_spsc_consumer *c)
 uint32_t shmprim_spsc_consumer_len(shmprim_spsc_consumer *c)
 {
 	return shmprim_spsc_consumer_len_inline(c);
+}
+
+/* ---- claimed sides and the statused calls (src/spsc_claim.h) ---- */
+
+shmprim_spsc_header *sp_spsc_header_of_producer(const shmprim_spsc_producer *p)
+{
+	return (shmprim_spsc_header *)(void *)((unsigned char *)p->head - offsetof(shmprim_spsc_header, head));
+}
+
+shmprim_spsc_header *sp_spsc_header_of_consumer(const shmprim_spsc_consumer *c)
+{
+	return (shmprim_spsc_header *)(void *)((unsigned char *)c->tail - offsetof(shmprim_spsc_header, tail));
+}
+
+/* The claim comes first: once the word holds me, no other taker splits the
+ * side, and a dead predecessor writes nothing more, so the split's scan of
+ * head, tail and seqs sees the side at rest. */
+shmprim_status sp_spsc_take_producer(const shmprim_spsc_raw *ring, shmprim_proc_token me, sp_liveness_fn liveness,
+                                     shmprim_spsc_producer *p, shmprim_claim_holder *holder)
+{
+	shmprim_status st;
+
+	if (!ring || !p || !ring->header)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = sp_claim_take(&ring->header->producer_claim, me, liveness, holder, NULL);
+	if (st != SHMPRIM_OK)
+		return st;
+	shmprim_spsc_raw_split(ring, p, NULL);
+	p->token = me;
+	return SHMPRIM_OK;
+}
+
+shmprim_status sp_spsc_take_consumer(const shmprim_spsc_raw *ring, shmprim_proc_token me, sp_liveness_fn liveness,
+                                     shmprim_spsc_consumer *c, shmprim_claim_holder *holder)
+{
+	shmprim_status st;
+
+	if (!ring || !c || !ring->header)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	st = sp_claim_take(&ring->header->consumer_claim, me, liveness, holder, NULL);
+	if (st != SHMPRIM_OK)
+		return st;
+	shmprim_spsc_raw_split(ring, NULL, c);
+	c->token = me;
+	return SHMPRIM_OK;
+}
+
+/* A split handle holds no claim: it may close a side nobody holds (FREE ->
+ * CLOSED), and has nothing to leave. */
+static shmprim_status give_back(uint64_t *word, uint64_t token, uint64_t to)
+{
+	if (token == 0) {
+		if (to != SHMPRIM_CLAIM_CLOSED)
+			return SHMPRIM_ERR_INVALID_ARGUMENT;
+		return sp_claim_give_back(word, SHMPRIM_CLAIM_FREE, to) == SHMPRIM_OK ? SHMPRIM_OK
+		                                                                      : SHMPRIM_ERR_CLAIMED;
+	}
+	return sp_claim_give_back(word, token, to);
+}
+
+shmprim_status sp_spsc_producer_give_back(shmprim_spsc_producer *p, uint64_t to)
+{
+	shmprim_spsc_header *h;
+
+	if (!p)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	h = sp_spsc_header_of_producer(p);
+	/* head current before the word changes (K3 orders it): a successor's
+	 * scan, and a consumer looking for what was sent before the close, start
+	 * at the end. */
+	if (p->token == 0 || sp_claim_check(&h->producer_claim, p->token) == SHMPRIM_OK)
+		shmprim_ring_publish_head(p, p->local_head);
+	return give_back(&h->producer_claim, p->token, to);
+}
+
+shmprim_status sp_spsc_consumer_give_back(shmprim_spsc_consumer *c, uint64_t to)
+{
+	if (!c)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	/* tail is stored by every call that consumes (C2): nothing to publish. */
+	return give_back(&sp_spsc_header_of_consumer(c)->consumer_claim, c->token, to);
+}
+
+shmprim_status sp_spsc_full_status(const shmprim_spsc_producer *p)
+{
+	shmprim_spsc_header *h = sp_spsc_header_of_producer(p);
+
+	if (p->token != 0 && sp_claim_check(&h->producer_claim, p->token) != SHMPRIM_OK)
+		return SHMPRIM_ERR_CLAIM_LOST;
+	if (sp_claim_peek(&h->consumer_claim) == SHMPRIM_CLAIM_CLOSED) /* K4: pairs with the consumer's K3 */
+		return SHMPRIM_ERR_CLOSED;
+	return SHMPRIM_ERR_FULL;
+}
+
+/* What a consumer that found nothing at its position can prove impossible,
+ * each word read once: its own tail (only it stores tail), head (at most
+ * capacity either side of it: layout.h) and the seq of its next cell (either
+ * covers the position, or is left from at most a lap before: pos - seq <
+ * capacity). */
+static int consumer_sees_corruption(const shmprim_spsc_consumer *c)
+{
+	uint32_t pos = c->local_tail, cap = c->geo.capacity, rem;
+	uint32_t tail = sp_load_relaxed_u32(c->tail);  /* its own word: only this side stores it */
+	uint32_t head = sp_load_relaxed_u32(c->head);  /* C0: a hint, only its range is judged */
+	uint32_t seq = shmprim_ring_load_seq(&c->geo, pos, &rem); /* C1: pairs with P2 */
+
+	if (tail != pos)
+		return 1;
+	if ((uint32_t)(head - pos) > cap && (uint32_t)(pos - head) > cap)
+		return 1;
+	return !shmprim_ring_seq_covers(seq, pos, cap) && (uint32_t)(pos - seq) >= cap;
+}
+
+shmprim_status sp_spsc_empty_status(shmprim_spsc_consumer *c)
+{
+	shmprim_spsc_header *h = sp_spsc_header_of_consumer(c);
+
+	if (c->token != 0 && sp_claim_check(&h->consumer_claim, c->token) != SHMPRIM_OK)
+		return SHMPRIM_ERR_CLAIM_LOST;
+	if (consumer_sees_corruption(c))
+		return SHMPRIM_ERR_CORRUPT;
+	if (sp_claim_peek(&h->producer_claim) != SHMPRIM_CLAIM_CLOSED) /* K4: pairs with the producer's K3 */
+		return SHMPRIM_ERR_EMPTY;
+	/* Closed: K4 made every entry published before the close visible, so
+	 * one more look is final. */
+	return shmprim_ring_ready(c, 1, 0) ? SHMPRIM_OK : SHMPRIM_ERR_END;
+}
+
+shmprim_status shmprim_spsc_try_push(shmprim_spsc_producer *p, const void *entry)
+{
+	switch (shmprim_spsc_push_inline(p, entry)) {
+	case SHMPRIM_PUSH_OK:
+		return SHMPRIM_OK;
+	case SHMPRIM_PUSH_WOULD_BLOCK:
+		return sp_spsc_full_status(p);
+	default:
+		return SHMPRIM_ERR_CORRUPT;
+	}
+}
+
+shmprim_status shmprim_spsc_try_pop(shmprim_spsc_consumer *c, void *entry_out)
+{
+	shmprim_status st;
+
+	if (shmprim_spsc_pop_inline(c, entry_out))
+		return SHMPRIM_OK;
+	st = sp_spsc_empty_status(c);
+	if (st == SHMPRIM_OK && !shmprim_spsc_pop_inline(c, entry_out))
+		return SHMPRIM_ERR_CORRUPT; /* ready a moment ago, gone now: another consumer */
+	return st;
 }
 
 /* ---- region form: placement, then the raw form ---- */

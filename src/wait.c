@@ -33,6 +33,7 @@
 #include <shmprim/static/spsc.h>
 
 #include "../backends/shmprim_atomic.h"
+#include "spsc_claim.h"
 #include "test_hooks.h"
 
 #ifndef SYS_pidfd_open
@@ -162,8 +163,22 @@ static void withdraw(const struct sleeper *s)
 		sp_fetch_add_u32(s->count, UINT32_MAX, SP_RELAXED); /* SL3: -1, a hint as above */
 }
 
-static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleeper *s, uint64_t timeout_ns,
-                               const shmprim_wait_opts *opts)
+/* Whether a ring peer's claim word names a process verified dead. Read
+ * after each sleep, so a wait notices within one slice (wait.h); a live,
+ * unverifiable, free or closed word is not a death. */
+static int peer_claim_dead(uint64_t *peer_claim)
+{
+	uint64_t word;
+
+	if (!peer_claim)
+		return 0;
+	word = sp_claim_peek(peer_claim); /* K4: pairs with K1/K3 */
+	return sp_claim_state(word) == SHMPRIM_SIDE_HELD && shmprim_proc_liveness(word) == SHMPRIM_DEAD;
+}
+
+/* peer_claim: the ring peer's claim word (NULL for the slab). */
+static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleeper *s, uint64_t *peer_claim,
+                               uint64_t timeout_ns, const shmprim_wait_opts *opts)
 {
 	const shmprim_peer *peer = opts ? opts->peer : NULL;
 	uint32_t spin = opts ? opts->spin : SHMPRIM_WAIT_DEFAULT_SPIN;
@@ -213,6 +228,12 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 			return SHMPRIM_ERR_SYSTEM;
 		if (attempt(ctx, &st))
 			return st;
+		if (peer_claim_dead(peer_claim)) {
+			/* Take what the peer left before reporting it gone. */
+			st = SHMPRIM_ERR_PEER_DEAD;
+			(void)attempt(ctx, &st);
+			return st;
+		}
 		if (peer) {
 			st = shmprim_peer_check(peer);
 			if (st != SHMPRIM_OK) {
@@ -272,17 +293,15 @@ static int attempt_push(void *ctx, shmprim_status *st)
 {
 	struct push_ctx *x = (struct push_ctx *)ctx;
 
-	switch (shmprim_spsc_push(x->p, x->entry)) {
-	case SHMPRIM_PUSH_OK:
+	/* The statused push: CLOSED, CLAIM_LOST and CORRUPT end the wait. */
+	shmprim_status r = shmprim_spsc_try_push(x->p, x->entry);
+
+	if (r == SHMPRIM_ERR_FULL)
+		return 0; /* *st untouched: the caller may have put PEER_DEAD there */
+	if (r == SHMPRIM_OK)
 		shmprim_spsc_notify_consumer(x->p);
-		*st = SHMPRIM_OK;
-		return 1;
-	case SHMPRIM_PUSH_WOULD_BLOCK:
-		return 0;
-	default:
-		*st = SHMPRIM_ERR_CORRUPT;
-		return 1;
-	}
+	*st = r;
+	return 1;
 }
 
 static void producer_sleeper(shmprim_spsc_producer *p, struct sleeper *s)
@@ -310,7 +329,7 @@ shmprim_status shmprim_spsc_push_wait(shmprim_spsc_producer *p, const void *entr
 	x.p = p;
 	x.entry = entry;
 	producer_sleeper(p, &s);
-	return wait_for(attempt_push, &x, &s, timeout_ns, opts);
+	return wait_for(attempt_push, &x, &s, &ring_of_producer(p)->consumer_claim, timeout_ns, opts);
 }
 
 struct pop_ctx {
@@ -322,10 +341,14 @@ static int attempt_pop(void *ctx, shmprim_status *st)
 {
 	struct pop_ctx *x = (struct pop_ctx *)ctx;
 
-	if (!shmprim_spsc_pop(x->c, x->out))
-		return 0;
-	shmprim_spsc_notify_producer(x->c);
-	*st = SHMPRIM_OK;
+	/* The statused pop: END, CLAIM_LOST and CORRUPT end the wait. */
+	shmprim_status r = shmprim_spsc_try_pop(x->c, x->out);
+
+	if (r == SHMPRIM_ERR_EMPTY)
+		return 0; /* *st untouched: the caller may have put PEER_DEAD there */
+	if (r == SHMPRIM_OK)
+		shmprim_spsc_notify_producer(x->c);
+	*st = r;
 	return 1;
 }
 
@@ -340,15 +363,22 @@ shmprim_status shmprim_spsc_pop_wait(shmprim_spsc_consumer *c, void *entry_out, 
 	x.c = c;
 	x.out = entry_out;
 	consumer_sleeper(c, &s);
-	return wait_for(attempt_pop, &x, &s, timeout_ns, opts);
+	return wait_for(attempt_pop, &x, &s, &ring_of_consumer(c)->producer_claim, timeout_ns, opts);
 }
 
 static int attempt_writable(void *ctx, shmprim_status *st)
 {
-	uint32_t room = shmprim_ring_room((shmprim_spsc_producer *)ctx, 1);
+	shmprim_spsc_producer *p = (shmprim_spsc_producer *)ctx;
+	uint32_t room = shmprim_ring_room(p, 1);
 
-	if (room == 0)
-		return 0;
+	if (room == 0) {
+		shmprim_status r = sp_spsc_full_status(p);
+
+		if (r == SHMPRIM_ERR_FULL)
+			return 0;
+		*st = r;
+		return 1;
+	}
 	*st = room == SHMPRIM_RING_CORRUPT ? SHMPRIM_ERR_CORRUPT : SHMPRIM_OK;
 	return 1;
 }
@@ -361,14 +391,22 @@ shmprim_status shmprim_spsc_wait_writable(shmprim_spsc_producer *p, uint64_t tim
 	if (!p)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	producer_sleeper(p, &s);
-	return wait_for(attempt_writable, p, &s, timeout_ns, opts);
+	return wait_for(attempt_writable, p, &s, &ring_of_producer(p)->consumer_claim, timeout_ns, opts);
 }
 
 static int attempt_readable(void *ctx, shmprim_status *st)
 {
-	if (shmprim_spsc_consumer_is_empty((shmprim_spsc_consumer *)ctx))
+	shmprim_spsc_consumer *c = (shmprim_spsc_consumer *)ctx;
+	shmprim_status r;
+
+	if (!shmprim_spsc_consumer_is_empty(c)) {
+		*st = SHMPRIM_OK;
+		return 1;
+	}
+	r = sp_spsc_empty_status(c); /* OK: the producer closed, entries are left */
+	if (r == SHMPRIM_ERR_EMPTY)
 		return 0;
-	*st = SHMPRIM_OK;
+	*st = r;
 	return 1;
 }
 
@@ -380,7 +418,7 @@ shmprim_status shmprim_spsc_wait_readable(shmprim_spsc_consumer *c, uint64_t tim
 	if (!c)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	consumer_sleeper(c, &s);
-	return wait_for(attempt_readable, c, &s, timeout_ns, opts);
+	return wait_for(attempt_readable, c, &s, &ring_of_consumer(c)->producer_claim, timeout_ns, opts);
 }
 
 void shmprim_spsc_announce_producer(shmprim_spsc_producer *p)
@@ -445,7 +483,7 @@ shmprim_status shmprim_slab_raw_alloc_wait(shmprim_slab_raw *slab, shmprim_slot_
 	s.word = &slab->header->free_wake;
 	s.flag = NULL;
 	s.count = &slab->header->free_waiters;
-	return wait_for(attempt_alloc, &x, &s, timeout_ns, opts);
+	return wait_for(attempt_alloc, &x, &s, NULL, timeout_ns, opts);
 }
 
 void shmprim_slab_raw_notify(shmprim_slab_raw *slab)
@@ -498,7 +536,7 @@ shmprim_status sp_wait_on_flag(int (*attempt)(void *ctx, shmprim_status *st), vo
 		own.peer = NULL;
 		opts = &own;
 	}
-	return wait_for(attempt, ctx, &s, timeout_ns, opts);
+	return wait_for(attempt, ctx, &s, NULL, timeout_ns, opts);
 }
 
 void sp_wake_flag(uint32_t *flag)

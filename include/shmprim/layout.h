@@ -4,8 +4,9 @@
  * below (and again by tests/unit/test_layout.c and tests/portability/layout_dump.c). All integers are in the writer's native
  * byte order (attach reports SHMPRIM_ERR_WRONG_ENDIAN for the other order).
  * Shared words are plain integers here; only the library's backends access
- * them atomically. Layout version 3 (2 had one seq per entry; 1 had 2's
- * bytes, but its head counted every entry as it was published).
+ * them atomically. Layout version 4 (3 had no claim words: its +136 and
+ * +264 were reserved zeros; 2 had one seq per entry; 1 had 2's bytes, but its
+ * head counted every entry as it was published).
  *
  * SPSC ring, at a SHMPRIM_ALIGN-aligned header:
  *   header (384 bytes)
@@ -15,6 +16,10 @@
  *              before waking the consumer, so it lags the slots' seqs by less
  *              than that; exact counts scan seqs forward from it
  *              +132 producer_pid (u32): pid the producer announced, 0 = none (a hint)
+              +136 producer_claim (u64): who holds the producer side (claim.h:
+                   0 free, 1 closed, else a process token); written only by
+                   take, leave and close, read by the peer only when the
+                   ring is full or empty
  *              +192 producer_sleeping (u32): 1 while the producer may sleep on tail;
  *                   the consumer clears it when it wakes the producer
  *     +256     consumer line: tail (u32, entries consumed so far)
@@ -122,7 +127,7 @@ extern "C" {
  * costs a coherence round trip per write. */
 #define SHMPRIM_HANDLE_PAD 128u
 /** The layout this header describes; attach accepts exactly this version. */
-#define SHMPRIM_LAYOUT_VERSION 3u
+#define SHMPRIM_LAYOUT_VERSION 4u
 
 #define SHMPRIM_SPSC_MAGIC 0x53505352u /**< ring header magic: ASCII "SPSR" as a big-endian u32 */
 #define SHMPRIM_SLAB_MAGIC 0x5350534Cu /**< slab header magic: "SPSL" */
@@ -164,13 +169,15 @@ typedef struct shmprim_spsc_header {
 	/* producer line */
 	uint32_t head;              /**< 128: entries published (stored every min(32, capacity)) */
 	uint32_t producer_pid;      /**< 132: pid the producer announced, 0 = none (a hint) */
-	uint8_t reserved1[56];      /**< 136: zero */
+	uint64_t producer_claim;    /**< 136: claim word of the producer side (claim.h), 0 = free */
+	uint8_t reserved1[48];      /**< 144: zero */
 	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep on tail */
 	uint8_t reserved1b[60];     /**< 196: zero */
 	/* consumer line */
 	uint32_t tail;              /**< 256: entries consumed */
 	uint32_t consumer_pid;      /**< 260: pid the consumer announced, 0 = none (a hint) */
-	uint8_t reserved2[56];      /**< 264: zero */
+	uint64_t consumer_claim;    /**< 264: claim word of the consumer side (claim.h), 0 = free */
+	uint8_t reserved2[48];      /**< 272: zero */
 	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep on head */
 	uint8_t reserved2b[60];     /**< 324: zero */
 } shmprim_spsc_header;
@@ -226,8 +233,10 @@ SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, checksum) == SHMPRIM_SPSC_CH
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, head) == 128, spsc_head_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, tail) == 256, spsc_tail_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, producer_pid) == 132, spsc_producer_pid_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, producer_claim) == 136, spsc_producer_claim_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, producer_sleeping) == 192, spsc_producer_sleeping_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, consumer_pid) == 260, spsc_consumer_pid_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, consumer_claim) == 264, spsc_consumer_claim_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_spsc_header, consumer_sleeping) == 320, spsc_consumer_sleeping_off);
 SHMPRIM_STATIC_ASSERT(sizeof(shmprim_slab_header) == SHMPRIM_SLAB_HEADER_SIZE, slab_header_size);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_header, meta_bytes) == 24, slab_meta_bytes_off);

@@ -8,9 +8,24 @@
  * by any backend, compiler or word size) and copies its geometry into the
  * private handle, so nothing re-reads geometry from shared memory afterwards.
  *
- * split() hands out the producer and the consumer; exactly one of each may be
- * in use at a time across all processes (pass NULL for the side you don't take).
- * Handles are private memory: use each from one thread at a time.
+ * Sides. take_producer() / take_consumer() hand out one side and claim it
+ * in the ring's header (claim.h): a second taker, in this process or another,
+ * is refused with SHMPRIM_ERR_CLAIMED and told who holds the side; a holder
+ * verified dead is taken over (the takeover rules are in docs/ipc.md, "Claims,
+ * takeover and close"). leave gives a side back for a successor; close ends
+ * it for good, and the peer then gets SHMPRIM_ERR_END (consumer: after every
+ * entry pushed before the close) or SHMPRIM_ERR_CLOSED (producer).
+ * split() hands out unclaimed sides: the opt-out for callers who arbitrate
+ * themselves. Nothing then stops a second producer or consumer, and exactly
+ * one of each may be in use at a time across all processes (pass NULL for the
+ * side you don't take). Handles are private memory: use each from one thread
+ * at a time.
+ *
+ * Return conventions. shmprim_status is the one convention for new code: the
+ * statused calls (try_push, try_pop, take, leave, close) use it, and the
+ * blocking calls in wait.h. The older forms (push's shmprim_push_result,
+ * pop's bool, the batch and zero-copy counts) keep working unchanged; see
+ * docs/compatibility.md for how a form is deprecated.
  */
 #ifndef SHMPRIM_SPSC_H
 #define SHMPRIM_SPSC_H
@@ -18,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <shmprim/claim.h>
 #include <shmprim/layout.h>
 #include <shmprim/region.h>
 #include <shmprim/status.h>
@@ -85,6 +101,8 @@ typedef struct shmprim_spsc_producer {
 	const uint32_t *tail;     /**< shared: consumer's count */
 	uint32_t local_head;      /**< next position to write */
 	uint32_t cached_tail;     /**< last tail seen; reloaded only when the ring looks full */
+	/** this side's claim (claim.h): the token it was taken with; 0 from split (unclaimed) */
+	uint64_t token;
 	/** private: keeps whatever lies after the handle off its lines */
 	unsigned char pad_after[SHMPRIM_HANDLE_PAD];
 } shmprim_spsc_producer;
@@ -102,6 +120,8 @@ typedef struct shmprim_spsc_consumer {
 	uint32_t *tail;
 	uint32_t local_tail;      /**< next position to read */
 	uint32_t cached_head;     /**< entries before this are known published; refreshed only when reached */
+	/** this side's claim (claim.h): the token it was taken with; 0 from split (unclaimed) */
+	uint64_t token;
 	/** private: keeps whatever lies after the handle off its lines */
 	unsigned char pad_after[SHMPRIM_HANDLE_PAD];
 } shmprim_spsc_consumer;
@@ -282,7 +302,86 @@ SHMPRIM_API bool shmprim_spsc_is_empty(const shmprim_spsc *ring);
  * @return the count as read now, at most the capacity */
 SHMPRIM_API uint32_t shmprim_spsc_len(const shmprim_spsc *ring);
 
+/* ---- claimed sides ----
+ * take: claims the side for this process (its token: pid and start time) and
+ * hands it out, as split() would. SHMPRIM_OK: *holder (may be NULL) says what
+ * the claim word held before: FREE, or the dead (or impossible) holder taken
+ * over from. SHMPRIM_ERR_CLAIMED: held by a live process, by one whose death
+ * cannot be verified, or by this process already; *holder names it.
+ * SHMPRIM_ERR_CLOSED: the side was closed for good. SHMPRIM_ERR_CONTENDED:
+ * other takers kept changing the word; retry.
+ * A producer taken over resumes after the last entry published (entries its
+ * predecessor reserved but never committed are dropped); a consumer resumes at
+ * the shared tail, so the entries its predecessor took after its last tail
+ * store are delivered again: at most the entries of the call it died in (1 for
+ * pop or try_pop, n for a batch of n, a whole peek for peek/release). */
+/** Takes the producer side of a ring (raw form).
+ * @param ring     an initialised or attached ring
+ * @param producer filled with the producer side on SHMPRIM_OK
+ * @param holder   receives the previous or current holder (may be NULL)
+ * @return SHMPRIM_OK, SHMPRIM_ERR_CLAIMED, SHMPRIM_ERR_CLOSED, SHMPRIM_ERR_CONTENDED or an argument error */
+SHMPRIM_API shmprim_status shmprim_spsc_raw_take_producer(const shmprim_spsc_raw *ring, shmprim_spsc_producer *producer,
+                                                          shmprim_claim_holder *holder);
+/** Takes the consumer side of a ring (raw form).
+ * @param ring     an initialised or attached ring
+ * @param consumer filled with the consumer side on SHMPRIM_OK
+ * @param holder   receives the previous or current holder (may be NULL)
+ * @return as shmprim_spsc_raw_take_producer() */
+SHMPRIM_API shmprim_status shmprim_spsc_raw_take_consumer(const shmprim_spsc_raw *ring, shmprim_spsc_consumer *consumer,
+                                                          shmprim_claim_holder *holder);
+/** Takes the producer side of a ring in a region.
+ * @param ring     an initialised or attached ring
+ * @param producer filled with the producer side on SHMPRIM_OK
+ * @param holder   receives the previous or current holder (may be NULL)
+ * @return as shmprim_spsc_raw_take_producer() */
+SHMPRIM_API shmprim_status shmprim_spsc_take_producer(shmprim_spsc *ring, shmprim_spsc_producer *producer,
+                                                      shmprim_claim_holder *holder);
+/** Takes the consumer side of a ring in a region.
+ * @param ring     an initialised or attached ring
+ * @param consumer filled with the consumer side on SHMPRIM_OK
+ * @param holder   receives the previous or current holder (may be NULL)
+ * @return as shmprim_spsc_raw_take_producer() */
+SHMPRIM_API shmprim_status shmprim_spsc_take_consumer(shmprim_spsc *ring, shmprim_spsc_consumer *consumer,
+                                                      shmprim_claim_holder *holder);
+/** Gives a taken producer side back (its word goes to FREE): a successor may
+ * take it and resumes after the entries published so far.
+ * @param producer a side from take_producer (not from split)
+ * @return SHMPRIM_OK, SHMPRIM_ERR_CLAIM_LOST (the word no longer held this
+ *         handle's token; it is left as it was), SHMPRIM_ERR_INVALID_ARGUMENT for a split handle */
+SHMPRIM_API shmprim_status shmprim_spsc_producer_leave(shmprim_spsc_producer *producer);
+/** Closes the producer side for good (its word goes to CLOSED) and wakes a
+ * sleeping consumer: the consumer pops every entry pushed before the close,
+ * then gets SHMPRIM_ERR_END. A split (unclaimed) handle may close a side
+ * nobody holds.
+ * @param producer the producer side
+ * @return SHMPRIM_OK, SHMPRIM_ERR_CLAIM_LOST (taken handle whose word changed),
+ *         SHMPRIM_ERR_CLAIMED (split handle, the side is held or closed) */
+SHMPRIM_API shmprim_status shmprim_spsc_producer_close(shmprim_spsc_producer *producer);
+/** Gives a taken consumer side back (see shmprim_spsc_producer_leave()); a
+ * successor resumes at the entries not yet popped.
+ * @param consumer a side from take_consumer (not from split)
+ * @return as shmprim_spsc_producer_leave() */
+SHMPRIM_API shmprim_status shmprim_spsc_consumer_leave(shmprim_spsc_consumer *consumer);
+/** Closes the consumer side for good and wakes a sleeping producer, whose
+ * pushes then fail with SHMPRIM_ERR_CLOSED once the ring is full (the claim
+ * word is read only on the full path: at most capacity pushes after the close).
+ * @param consumer the consumer side
+ * @return as shmprim_spsc_producer_close() */
+SHMPRIM_API shmprim_status shmprim_spsc_consumer_close(shmprim_spsc_consumer *consumer);
+/* After leave or close a handle is spent: its statused calls return
+ * SHMPRIM_ERR_CLAIM_LOST once they reach a full or empty ring. */
+
 /* ---- producer ---- */
+/** Copies entry_size bytes from entry into the ring: the statused push, the
+ * convention for new code. The claim words are read only when the ring is
+ * full, so the pushes that find room cost what shmprim_spsc_push costs.
+ * @param producer the producer side (taken or split)
+ * @param entry    entry_size bytes
+ * @return SHMPRIM_OK; SHMPRIM_ERR_FULL; SHMPRIM_ERR_CLOSED (full, and the
+ *         consumer closed: nothing more will be read); SHMPRIM_ERR_CLAIM_LOST
+ *         (full, and this taken handle's claim is gone: stop using it);
+ *         SHMPRIM_ERR_CORRUPT (the consumer's index is impossible) */
+SHMPRIM_API shmprim_status shmprim_spsc_try_push(shmprim_spsc_producer *producer, const void *entry);
 /** Copies entry_size bytes from entry into the ring.
  * @param producer the producer side
  * @param entry    entry_size bytes
@@ -298,6 +397,19 @@ SHMPRIM_API bool shmprim_spsc_is_full(shmprim_spsc_producer *producer);
 SHMPRIM_API uint32_t shmprim_spsc_available(shmprim_spsc_producer *producer);
 
 /* ---- consumer ---- */
+/** Copies the oldest entry into entry_out: the statused pop, the convention
+ * for new code. When nothing is ready it tells why, reading the claim words
+ * and checking the ring only then (pops that find an entry cost what
+ * shmprim_spsc_pop costs).
+ * @param consumer  the consumer side (taken or split)
+ * @param entry_out room for entry_size bytes
+ * @return SHMPRIM_OK; SHMPRIM_ERR_EMPTY; SHMPRIM_ERR_END (the producer closed
+ *         and every entry it pushed has been popped); SHMPRIM_ERR_CLAIM_LOST
+ *         (this taken handle's claim is gone); SHMPRIM_ERR_CORRUPT (the shared
+ *         tail is not what this consumer stored, head is more than capacity
+ *         away, or the next cell's seq is impossible: a plain pop reads these
+ *         as empty) */
+SHMPRIM_API shmprim_status shmprim_spsc_try_pop(shmprim_spsc_consumer *consumer, void *entry_out);
 /** Copies the oldest entry into entry_out and returns true, or returns false if empty.
  * @param consumer  the consumer side
  * @param entry_out room for entry_size bytes

@@ -16,13 +16,25 @@
  * returns SHMPRIM_ERR_PEER_DEAD once the peer has exited and nothing is left
  * to take (a consumer first drains what a dead producer published).
  *
+ * Ring waits also read the peer's claim word (spsc.h, "claimed sides"), on
+ * taken and split handles alike: a closed peer gives SHMPRIM_ERR_END (consumer,
+ * after everything pushed before the close) or SHMPRIM_ERR_CLOSED (producer),
+ * and a peer whose claim names a process verified dead gives
+ * SHMPRIM_ERR_PEER_DEAD (the consumer first drains what it published), with
+ * no watched peer needed. Bound: a blocked ring wait, once past its spin,
+ * notices a dead or closed peer within check_ns (default 20 ms) plus one
+ * /proc/PID/stat read, and at once when a close wakes it. A side making progress notices when it next
+ * blocks: a producer once the ring is full (at most capacity pushes later).
+ *
  * The words involved live in shared memory and are only hints: a peer that
  * forges them can cause extra wake syscalls or make a waiter sleep until its
  * next check (at most check_ns, or the timeout), never a wrong result.
  *
  * Returns: SHMPRIM_OK; SHMPRIM_ERR_TIMED_OUT (nothing done); SHMPRIM_ERR_PEER_DEAD;
- * SHMPRIM_ERR_CORRUPT (the ring or slab reported corruption); SHMPRIM_ERR_SYSTEM
- * (an unexpected futex/poll error, errno kept).
+ * SHMPRIM_ERR_CORRUPT (the ring or slab reported corruption: for pop_wait, what
+ * shmprim_spsc_try_pop reports); SHMPRIM_ERR_SYSTEM (an unexpected futex/poll
+ * error, errno kept); ring waits also SHMPRIM_ERR_END, SHMPRIM_ERR_CLOSED and
+ * SHMPRIM_ERR_CLAIM_LOST (a taken handle whose claim is gone).
  */
 #ifndef SHMPRIM_WAIT_H
 #define SHMPRIM_WAIT_H

@@ -87,6 +87,21 @@ static void ring_findings(insp_report *r, size_t i)
 		         "ring at %llu: producer asleep while %u slots are free: a lost wake-up (if it persists "
 		         "across refreshes)",
 		         off, g->capacity - g->occupancy);
+	if (g->producer_claim.state == SHMPRIM_SIDE_HELD && g->producer_claim.liveness == SHMPRIM_DEAD)
+		insp_add(r, INSP_WARN, i,
+		         "ring at %llu: the producer side is claimed by pid %d, which is dead: a new producer may take "
+		         "it over (take_producer)",
+		         off, g->producer_claim.pid);
+	if (g->consumer_claim.state == SHMPRIM_SIDE_HELD && g->consumer_claim.liveness == SHMPRIM_DEAD)
+		insp_add(r, INSP_WARN, i,
+		         "ring at %llu: the consumer side is claimed by pid %d, which is dead: a new consumer may take "
+		         "it over (take_consumer)",
+		         off, g->consumer_claim.pid);
+	if (g->producer_claim.state == SHMPRIM_SIDE_IMPOSSIBLE || g->consumer_claim.state == SHMPRIM_SIDE_IMPOSSIBLE)
+		insp_add(r, INSP_WARN, i, "ring at %llu: a claim word holds 0x%llx, which no claim writes: scribbled?",
+		         off,
+		         (unsigned long long)(g->producer_claim.state == SHMPRIM_SIDE_IMPOSSIBLE ? g->producer_claim.word
+		                                                                                 : g->consumer_claim.word));
 	if (g->consumer_sleeping > 1 || g->producer_sleeping > 1)
 		insp_add(r, INSP_WARN, i, "ring at %llu: a sleeping flag holds %u, not 0 or 1: scribbled?", off,
 		         g->consumer_sleeping > 1 ? g->consumer_sleeping : g->producer_sleeping);

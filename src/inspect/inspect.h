@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <shmprim/claim.h>
+
 enum insp_kind { INSP_RING, INSP_SLAB, INSP_CHANNEL };
 
 /* Exit codes (docs/inspect.md). */
@@ -53,6 +55,8 @@ typedef struct insp_ring {
 	uint32_t producer_pid, consumer_pid;
 	enum insp_life producer_life, consumer_life;
 	uint32_t producer_sleeping, consumer_sleeping;
+	/* the claim words (layout version 4), decoded, holders' liveness checked */
+	shmprim_claim_holder producer_claim, consumer_claim;
 } insp_ring;
 
 /* A slot that is not plainly free, for the owner table: sorted by owner, index. */

@@ -17,6 +17,31 @@ static const char *slot_kind_str(uint32_t kind)
 	return kind == 0 ? "free" : kind == 1 ? "allocated" : kind == 2 ? "in flight" : "invalid";
 }
 
+static const char *liveness_str(shmprim_liveness l)
+{
+	return l == SHMPRIM_ALIVE ? "alive" : l == SHMPRIM_DEAD ? "dead" : "unknown";
+}
+
+static const char *side_state_str(shmprim_side_state s)
+{
+	return s == SHMPRIM_SIDE_FREE ? "free" : s == SHMPRIM_SIDE_HELD ? "held" : s == SHMPRIM_SIDE_CLOSED ? "closed"
+	                                                                                                  : "impossible";
+}
+
+/* "free", "closed", "held by pid N, started at tick T (alive)", or the
+ * impossible value a scribbler left. */
+static void ring_text_claim(const char *side, const shmprim_claim_holder *c)
+{
+	printf("  %s claim: ", side);
+	if (c->state == SHMPRIM_SIDE_HELD)
+		printf("held by pid %d, started at tick %llu (%s)\n", c->pid, (unsigned long long)c->start_ticks,
+		       liveness_str(c->liveness));
+	else if (c->state == SHMPRIM_SIDE_IMPOSSIBLE)
+		printf("impossible value 0x%llx (holds nothing: a taker takes it over)\n", (unsigned long long)c->word);
+	else
+		printf("%s\n", side_state_str(c->state));
+}
+
 static void text_ring(const insp_ring *g)
 {
 	printf(": layout %u, capacity %u x %u-byte entries (%u per %u-byte cell), %llu bytes\n", g->version,
@@ -27,6 +52,8 @@ static void text_ring(const insp_ring *g)
 	       g->producer_sleeping ? "asleep" : "awake");
 	printf("  consumer pid %u (%s), %s\n", g->consumer_pid, insp_life_str(g->consumer_life),
 	       g->consumer_sleeping ? "asleep" : "awake");
+	ring_text_claim("producer", &g->producer_claim);
+	ring_text_claim("consumer", &g->consumer_claim);
 }
 
 static const char *side_str(int state)
@@ -148,6 +175,17 @@ static void json_pid(const char *key, uint32_t pid, enum insp_life life)
 	printf("\"%s\": {\"pid\": %u, \"state\": \"%s\"}", key, pid, insp_life_str(life));
 }
 
+static void ring_json_claim(const char *key, const shmprim_claim_holder *c)
+{
+	printf("\"%s\": {\"state\": \"%s\"", key, side_state_str(c->state));
+	if (c->state == SHMPRIM_SIDE_IMPOSSIBLE)
+		printf(", \"word\": %llu", (unsigned long long)c->word);
+	if (c->state == SHMPRIM_SIDE_HELD)
+		printf(", \"pid\": %d, \"start_ticks\": %llu, \"liveness\": \"%s\"", c->pid,
+		       (unsigned long long)c->start_ticks, liveness_str(c->liveness));
+	printf("}");
+}
+
 static void json_ring(const insp_ring *g)
 {
 	printf(", \"version\": %u, \"capacity\": %u, \"entry_size\": %u, \"entries_per_cell\": %u, "
@@ -158,8 +196,11 @@ static void json_ring(const insp_ring *g)
 	json_pid("producer", g->producer_pid, g->producer_life);
 	printf(", ");
 	json_pid("consumer", g->consumer_pid, g->consumer_life);
-	printf(",\n     \"producer_sleeping\": %u, \"consumer_sleeping\": %u", g->producer_sleeping,
+	printf(",\n     \"producer_sleeping\": %u, \"consumer_sleeping\": %u,\n     ", g->producer_sleeping,
 	       g->consumer_sleeping);
+	ring_json_claim("producer_claim", &g->producer_claim);
+	printf(",\n     ");
+	ring_json_claim("consumer_claim", &g->consumer_claim);
 }
 
 static void json_claim(const char *key, const insp_claim *c)

@@ -46,6 +46,8 @@ void insp_ring_decode(const insp_map *m, insp_struct *s)
 	copy->consumer_pid = sp_load_relaxed_u32(&h->consumer_pid);           /* a hint: no partner */
 	copy->producer_sleeping = sp_load_relaxed_u32(&h->producer_sleeping); /* a snapshot: no partner */
 	copy->consumer_sleeping = sp_load_relaxed_u32(&h->consumer_sleeping); /* a snapshot: no partner */
+	copy->producer_claim = sp_load_acquire_u64(&h->producer_claim); /* K4: pairs with K1/K3 (src/claim_word.h) */
+	copy->consumer_claim = sp_load_acquire_u64(&h->consumer_claim); /* K4: pairs with K1/K3 */
 
 	slots = (unsigned char *)(uintptr_t)(m->base + s->offset + SHMPRIM_SPSC_HEADER_SIZE);
 	slots_len = m->len - (size_t)s->offset - SHMPRIM_SPSC_HEADER_SIZE;
@@ -82,5 +84,7 @@ void insp_ring_decode(const insp_map *m, insp_struct *s)
 	r->consumer_life = insp_pid_life(copy->consumer_pid);
 	r->producer_sleeping = copy->producer_sleeping;
 	r->consumer_sleeping = copy->consumer_sleeping;
+	shmprim_claim_describe(copy->producer_claim, &r->producer_claim);
+	shmprim_claim_describe(copy->consumer_claim, &r->consumer_claim);
 	s->ok = 1;
 }

@@ -85,6 +85,16 @@ int main(int argc, char **argv)
 	rh->producer_pid = alive; /* the announce wrote this process's pid */
 	rh->consumer_pid = (uint32_t)dead;
 	rh->consumer_sleeping = 1;
+	/* The claim words: the producer side held by ALIVE (its real start time,
+	 * which the goldens normalise), the consumer's by the dead child under a
+	 * made-up start time (a pid that is gone is dead whatever its start). */
+	{
+		shmprim_proc_token tok;
+
+		CHECK(shmprim_proc_token_of((int)alive, &tok) == SHMPRIM_OK);
+		rh->producer_claim = tok;
+		rh->consumer_claim = shmprim_proc_token_make((int)dead, 12345);
+	}
 
 	CHECK(shmprim_slab_init(&slab, region, SLAB_OFF, SLOTS, SLOT_SIZE) == SHMPRIM_OK);
 	CHECK(shmprim_slab_set_owner(&slab, alive) == SHMPRIM_OK);

@@ -1,7 +1,7 @@
 /*
  * shmprim-inspect against two live processes sharing a memfd:
  *   inspect_live PATH_TO_SHMPRIM_INSPECT
- * A producer pushes 100 entries and allocates 3 slab slots (owner id = its
+ * A producer (a taken, claimed side) pushes 100 entries and allocates 3 slab slots (owner id = its
  * pid); a consumer pops 40. Both then stop, holding the memfd, and report
  * what they did. The tool, run on /proc/PRODUCER/fd/N, must report exactly
  * those figures, and the region's bytes must be the same before and after
@@ -109,8 +109,8 @@ static void child(shmprim_shm *shm, int is_producer, int out, int go)
 	if (shmprim_spsc_attach(&ring, region, 0) != SHMPRIM_OK || shmprim_slab_attach(&slab, region, SLAB_OFF) != SHMPRIM_OK)
 		_exit(3);
 	if (is_producer) {
-		shmprim_spsc_split(&ring, &p, NULL);
-		shmprim_spsc_announce_producer(&p);
+		if (shmprim_spsc_take_producer(&ring, &p, NULL) != SHMPRIM_OK) /* claims and announces */
+			_exit(6);
 		for (i = 0; i < PUSHED; i++) {
 			e = i;
 			r.done += shmprim_spsc_push(&p, &e) == SHMPRIM_PUSH_OK;
@@ -122,8 +122,8 @@ static void child(shmprim_shm *shm, int is_producer, int out, int go)
 			r.slots[i] = h.index;
 		}
 	} else {
-		shmprim_spsc_split(&ring, NULL, &c);
-		shmprim_spsc_announce_consumer(&c);
+		if (shmprim_spsc_take_consumer(&ring, &c, NULL) != SHMPRIM_OK)
+			_exit(6);
 		for (i = 0; i < POPPED; i++)
 			r.done += shmprim_spsc_pop(&c, &e) && e == i;
 	}
@@ -164,6 +164,7 @@ int main(int argc, char **argv)
 	shmprim_spsc ring;
 	shmprim_slab slab;
 	report pr, cr;
+	shmprim_proc_token prod_tok, cons_tok;
 	pid_t prod, cons;
 	int go_p, go_c, rc;
 	char path[64], want[256], slab_off[16];
@@ -183,6 +184,8 @@ int main(int argc, char **argv)
 	prod = start(&shm, 1, &pr, &go_p);
 	cons = start(&shm, 0, &cr, &go_c);
 	CHECK(pr.done == PUSHED && cr.done == POPPED);
+	CHECK(shmprim_proc_token_of(prod, &prod_tok) == SHMPRIM_OK);
+	CHECK(shmprim_proc_token_of(cons, &cons_tok) == SHMPRIM_OK);
 
 	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)prod, shm.fd);
 	snprintf(slab_off, sizeof(slab_off), "%u", SLAB_OFF);
@@ -208,6 +211,12 @@ int main(int argc, char **argv)
 	snprintf(want, sizeof(want), "{\"pid\": %ld, \"state\": \"alive\", \"allocated\": %u, \"in_flight\": 0, "
 	         "\"being_freed\": 0, \"slots\": [%u, %u, %u]}", (long)prod, HELD, pr.slots[0], pr.slots[1], pr.slots[2]);
 	CHECK(strstr(out, want) != NULL);
+	snprintf(want, sizeof(want), "\"producer_claim\": {\"state\": \"held\", \"pid\": %ld, \"start_ticks\": %llu, "
+	         "\"liveness\": \"alive\"}", (long)prod, (unsigned long long)(prod_tok & SHMPRIM_TOKEN_START_MASK));
+	CHECK(strstr(out, want) != NULL);
+	snprintf(want, sizeof(want), "\"consumer_claim\": {\"state\": \"held\", \"pid\": %ld, \"start_ticks\": %llu, "
+	         "\"liveness\": \"alive\"}", (long)cons, (unsigned long long)(cons_tok & SHMPRIM_TOKEN_START_MASK));
+	CHECK(strstr(out, want) != NULL);
 	CHECK(strstr(out, "\"findings\": []") != NULL);
 	if (failures)
 		fprintf(stderr, "--- tool output (live) ---\n%s\n", out);
@@ -229,6 +238,11 @@ int main(int argc, char **argv)
 	snprintf(want, sizeof(want), "warning: ring at 0: producer pid %ld is dead", (long)prod);
 	CHECK(strstr(out, want) != NULL);
 	snprintf(want, sizeof(want), "consumer pid %ld (alive), awake", (long)cons);
+	CHECK(strstr(out, want) != NULL);
+	snprintf(want, sizeof(want), "producer claim: held by pid %ld, started at tick %llu (dead)", (long)prod,
+	         (unsigned long long)(prod_tok & SHMPRIM_TOKEN_START_MASK));
+	CHECK(strstr(out, want) != NULL);
+	snprintf(want, sizeof(want), "warning: ring at 0: the producer side is claimed by pid %ld, which is dead", (long)prod);
 	CHECK(strstr(out, want) != NULL);
 	if (failures || getenv("INSPECT_LIVE_SHOW"))
 		fprintf(stderr, "--- tool output (after SIGKILL) ---\n%s\n", out);

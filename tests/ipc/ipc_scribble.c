@@ -163,8 +163,17 @@ static void victim_ring(int producer, ipc_rng *r)
 			if (ipc_below(r, 8) == 0) {
 				shmprim_status st = shmprim_spsc_push_wait(&p, &e, 0, NULL);
 
-				if (st != SHMPRIM_OK && st != SHMPRIM_ERR_TIMED_OUT && st != SHMPRIM_ERR_CORRUPT)
+				/* CLOSED: the scribbler wrote 1 into the consumer's claim word. */
+				if (st != SHMPRIM_OK && st != SHMPRIM_ERR_TIMED_OUT && st != SHMPRIM_ERR_CORRUPT &&
+				    st != SHMPRIM_ERR_CLOSED)
 					IPC_FAIL("push_wait returned %s", shmprim_status_str(st));
+			}
+			{
+				shmprim_status st = shmprim_spsc_try_push(&p, &e);
+
+				if (st != SHMPRIM_OK && st != SHMPRIM_ERR_FULL && st != SHMPRIM_ERR_CORRUPT &&
+				    st != SHMPRIM_ERR_CLOSED)
+					IPC_FAIL("try_push returned %s", shmprim_status_str(st));
 			}
 			check_loops(before, "push");
 		} else {
@@ -175,8 +184,18 @@ static void victim_ring(int producer, ipc_rng *r)
 			if (ipc_below(r, 8) == 0) {
 				shmprim_status st = shmprim_spsc_pop_wait(&c, &e, 0, NULL);
 
-				if (st != SHMPRIM_OK && st != SHMPRIM_ERR_TIMED_OUT)
+				/* CORRUPT: the statused pop behind it sees scribbled head,
+				 * tail and seqs; END: 1 scribbled into the producer's claim. */
+				if (st != SHMPRIM_OK && st != SHMPRIM_ERR_TIMED_OUT && st != SHMPRIM_ERR_CORRUPT &&
+				    st != SHMPRIM_ERR_END)
 					IPC_FAIL("pop_wait returned %s", shmprim_status_str(st));
+			}
+			{
+				shmprim_status st = shmprim_spsc_try_pop(&c, &e);
+
+				if (st != SHMPRIM_OK && st != SHMPRIM_ERR_EMPTY && st != SHMPRIM_ERR_CORRUPT &&
+				    st != SHMPRIM_ERR_END)
+					IPC_FAIL("try_pop returned %s", shmprim_status_str(st));
 			}
 			check_loops(before, "pop");
 		}

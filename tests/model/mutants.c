@@ -65,8 +65,8 @@ static const gate_entry gate[] = {
 	{"C1", "channel record header published relaxed (S1)", {"chan_transfer"}, {NULL}},
 	{"C2", "channel consumer gives space back relaxed (R2)", {"chan_transfer"}, {NULL}},
 	{"C3", "channel header word after a record not zeroed", {"chan_transfer"}, {NULL}},
-	{"C4", "claim given back or closed relaxed (K3)", {"chan_close"}, {NULL}},
 	{"C6", "claim taken by a store after a look, no CAS (K1)", {"chan_claims_free", "chan_claims_dead_holder"}, {NULL}},
+	{"K1", "claim given back (leave, close) with a relaxed CAS (K3)", {"ring_close_end", "chan_close"}, {NULL}},
 };
 
 static int test_no, failures;

@@ -9,6 +9,8 @@
 
 #include "scenarios.h"
 
+#include "../../src/spsc_claim.h"
+
 typedef struct ring_ctx {
 	ring_fx *fx;
 	uint32_t items;
@@ -296,6 +298,118 @@ static void ring_head_twice(void *arg)
 	run_transfer(ring_fx_new(sa->form, sa->sc->a), 3, false, head_twice_producer, consumer);
 }
 
+/* ---- claims and close (src/spsc_claim.h, src/claim_word.h) ----
+ * Tokens are made up and every holder reads alive: the checker stands in for
+ * /proc, and only the claim word's protocol is under test. */
+
+static shmprim_liveness holder_alive(shmprim_proc_token t)
+{
+	(void)t;
+	return SHMPRIM_ALIVE;
+}
+
+static shmprim_spsc_raw *fx_raw(ring_fx *fx)
+{
+	return fx->form == FX_REGION ? &fx->region_ring.raw : &fx->raw_ring;
+}
+
+typedef struct claim_ctx {
+	ring_fx *fx;
+	shmprim_proc_token token[2];
+	shmprim_status st[2];
+	shmprim_claim_holder holder[2];
+	shmprim_spsc_producer p[2];
+	uint32_t items;
+} claim_ctx;
+
+static void claim_taker(claim_ctx *x, int i)
+{
+	x->st[i] = sp_spsc_take_producer(fx_raw(x->fx), x->token[i], holder_alive, &x->p[i], &x->holder[i]);
+}
+
+static void claim_taker0(void *arg)
+{
+	claim_taker(arg, 0);
+}
+
+static void claim_taker1(void *arg)
+{
+	claim_taker(arg, 1);
+}
+
+/* Two processes race to take a free producer side: exactly one wins, and
+ * the other is refused with the winner named. */
+static void ring_claim_race(void *arg)
+{
+	const scenario_arg *sa = arg;
+	claim_ctx *x = mc_alloc(sizeof(*x), 8);
+	int t0, t1, w;
+
+	x->fx = ring_fx_new(sa->form, 2);
+	x->token[0] = shmprim_proc_token_make(100, 1);
+	x->token[1] = shmprim_proc_token_make(200, 2);
+	t0 = mc_spawn(claim_taker0, x);
+	t1 = mc_spawn(claim_taker1, x);
+	mc_join(t0);
+	mc_join(t1);
+	mc_assert((x->st[0] == SHMPRIM_OK) != (x->st[1] == SHMPRIM_OK));
+	w = x->st[0] == SHMPRIM_OK ? 0 : 1;
+	mc_assert_eq(x->st[1 - w], SHMPRIM_ERR_CLAIMED);
+	mc_assert_eq(x->holder[1 - w].word, x->token[w]);
+	mc_assert_eq(x->p[w].token, x->token[w]);
+	mc_assert_eq(sp_claim_peek(&fx_raw(x->fx)->header->producer_claim), x->token[w]);
+}
+
+static void close_producer(void *arg)
+{
+	claim_ctx *x = arg;
+	uint64_t v;
+
+	for (v = 1; v <= x->items; v++)
+		while (shmprim_spsc_try_push(&x->p[0], &v) == SHMPRIM_ERR_FULL)
+			sp_spin_hint();
+	mc_assert_eq(sp_spsc_producer_give_back(&x->p[0], SHMPRIM_CLAIM_CLOSED), SHMPRIM_OK);
+}
+
+static void close_consumer(void *arg)
+{
+	claim_ctx *x = arg;
+	shmprim_spsc_consumer c;
+	uint64_t v, next = 1;
+	shmprim_status st;
+
+	mc_assert_eq(sp_spsc_take_consumer(fx_raw(x->fx), x->token[1], holder_alive, &c, NULL), SHMPRIM_OK);
+	while ((st = shmprim_spsc_try_pop(&c, &v)) != SHMPRIM_ERR_END) {
+		if (st == SHMPRIM_ERR_EMPTY) {
+			sp_spin_hint();
+			continue;
+		}
+		mc_assert_eq(st, SHMPRIM_OK);
+		mc_assert_eq(v, next);
+		next++;
+	}
+	mc_assert_eq(next, x->items + 1); /* every entry before END */
+}
+
+/* a = capacity, b = items: the producer pushes b and closes while the
+ * consumer try_pops until END, which must come after every entry (K3 -> K4). */
+static void ring_close_end(void *arg)
+{
+	const scenario_arg *sa = arg;
+	claim_ctx *x = mc_alloc(sizeof(*x), 8);
+	int tp, tc;
+
+	x->fx = ring_fx_new(sa->form, sa->sc->a);
+	x->items = sa->sc->b;
+	x->token[0] = shmprim_proc_token_make(100, 1);
+	x->token[1] = shmprim_proc_token_make(200, 2);
+	mc_assert_eq(sp_spsc_take_producer(fx_raw(x->fx), x->token[0], holder_alive, &x->p[0], NULL), SHMPRIM_OK);
+	tp = mc_spawn(close_producer, x);
+	tc = mc_spawn(close_consumer, x);
+	mc_join(tp);
+	mc_join(tc);
+}
+
 const scenario ring_scenarios[] = {
 	/* loom 1/12: cap 4, 3 items */
 	{"ring_concurrent", ring_transfer, MC_TIER_EXHAUSTIVE, false, 4, 3},
@@ -315,5 +429,8 @@ const scenario ring_scenarios[] = {
 	{"ring_cells", ring_cells_transfer, MC_TIER_EXHAUSTIVE, false, 6, 0},
 	/* head stored twice while the consumer pops (R10, R11) */
 	{"ring_head_twice", ring_head_twice, MC_TIER_EXHAUSTIVE, false, 4, 0},
+	/* claims: two takers on a free word; push then close, pop until END (K1) */
+	{"ring_claim_race", ring_claim_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"ring_close_end", ring_close_end, MC_TIER_EXHAUSTIVE, false, 2, 2},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };

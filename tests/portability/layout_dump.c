@@ -125,11 +125,13 @@ static void dump_abi(FILE *out)
 	FIELD(shmprim_spsc_header, reserved0);
 	FIELD(shmprim_spsc_header, head);
 	FIELD(shmprim_spsc_header, producer_pid);
+	FIELD(shmprim_spsc_header, producer_claim);
 	FIELD(shmprim_spsc_header, reserved1);
 	FIELD(shmprim_spsc_header, producer_sleeping);
 	FIELD(shmprim_spsc_header, reserved1b);
 	FIELD(shmprim_spsc_header, tail);
 	FIELD(shmprim_spsc_header, consumer_pid);
+	FIELD(shmprim_spsc_header, consumer_claim);
 	FIELD(shmprim_spsc_header, reserved2);
 	FIELD(shmprim_spsc_header, consumer_sleeping);
 	FIELD(shmprim_spsc_header, reserved2b);

@@ -15,7 +15,11 @@
  * ring) head, now stored every 8 positions on this ring. Version 3 (cells)
  * changed the ring images: both recomputed from layout.h's description in
  * Python, not from a build; the slab images were checked to differ from
- * version 2's only in the version word and checksum. Never regenerate them from a build to
+ * version 2's only in the version word and checksum. Version 4 (claim words
+ * at +136 and +264, zero in these unclaimed images) changed all four: each
+ * image, with its version word set back to 3 and its checksum recomputed,
+ * hashes to exactly the version-3 constant, so nothing but those two words
+ * changed. Never regenerate them from a build to
  * make this test pass: a change here is an ABI change and needs a new
  * SHMPRIM_LAYOUT_VERSION.
  */
@@ -60,10 +64,10 @@ static uint64_t u64_at(const void *base, size_t offset)
 }
 
 /* Hashes of images (whole required_size, from offset 0 of a zeroed region). */
-#define RING_INIT_FNV 0x8592b929u      /* capacity 8, entry 24: 640 bytes */
-#define RING_USED_FNV 0xc43cf9bfu      /* then 3 pushes and 1 pop */
-#define SLAB_INIT_FNV 0x34d9d4b1u      /* 4 slots of 40 bytes: 672 bytes */
-#define SLAB_USED_FNV 0x910a37e5u      /* then 3 allocs and the frees below */
+#define RING_INIT_FNV 0xbdda9a3cu      /* capacity 8, entry 24: 640 bytes */
+#define RING_USED_FNV 0xe1a63b7eu      /* then 3 pushes and 1 pop */
+#define SLAB_INIT_FNV 0x9e7077e0u      /* 4 slots of 40 bytes: 672 bytes */
+#define SLAB_USED_FNV 0xba04bf48u      /* then 3 allocs and the frees below */
 
 /* ---- offsets and sizes ---- */
 
@@ -96,8 +100,10 @@ Test(layout, spsc_header_fields)
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, head), 4);
 	cr_assert_eq(offsetof(shmprim_spsc_header, producer_pid), 132);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, producer_pid), 4);
-	cr_assert_eq(offsetof(shmprim_spsc_header, reserved1), 136);
-	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, reserved1), 56);
+	cr_assert_eq(offsetof(shmprim_spsc_header, producer_claim), 136);
+	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, producer_claim), 8);
+	cr_assert_eq(offsetof(shmprim_spsc_header, reserved1), 144);
+	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, reserved1), 48);
 	cr_assert_eq(offsetof(shmprim_spsc_header, producer_sleeping), 192);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, producer_sleeping), 4);
 	cr_assert_eq(offsetof(shmprim_spsc_header, reserved1b), 196);
@@ -106,8 +112,10 @@ Test(layout, spsc_header_fields)
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, tail), 4);
 	cr_assert_eq(offsetof(shmprim_spsc_header, consumer_pid), 260);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, consumer_pid), 4);
-	cr_assert_eq(offsetof(shmprim_spsc_header, reserved2), 264);
-	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, reserved2), 56);
+	cr_assert_eq(offsetof(shmprim_spsc_header, consumer_claim), 264);
+	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, consumer_claim), 8);
+	cr_assert_eq(offsetof(shmprim_spsc_header, reserved2), 272);
+	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, reserved2), 48);
 	cr_assert_eq(offsetof(shmprim_spsc_header, consumer_sleeping), 320);
 	cr_assert_eq(FIELD_SIZE(shmprim_spsc_header, consumer_sleeping), 4);
 	cr_assert_eq(offsetof(shmprim_spsc_header, reserved2b), 324);
@@ -176,7 +184,7 @@ Test(layout, constants)
 {
 	cr_assert_eq(SHMPRIM_ALIGN, 64);
 	cr_assert_eq(SHMPRIM_SLOT_ALIGN, 8);
-	cr_assert_eq(SHMPRIM_LAYOUT_VERSION, 3);
+	cr_assert_eq(SHMPRIM_LAYOUT_VERSION, 4);
 	cr_assert_eq(SHMPRIM_SPSC_MAGIC, 0x53505352u);
 	cr_assert_eq(SHMPRIM_SLAB_MAGIC, 0x5350534Cu);
 	cr_assert_eq(SHMPRIM_SPSC_MAX_CAPACITY, 0x80000000u);
@@ -233,7 +241,7 @@ Test(layout, ring_header_bytes)
 	size_t i;
 
 	cr_assert_eq(u32_at(b, 0), 0x53505352u, "magic");
-	cr_assert_eq(u32_at(b, 4), 3, "version");
+	cr_assert_eq(u32_at(b, 4), 4, "version");
 	cr_assert_eq(u32_at(b, 8), 8, "capacity");
 	cr_assert_eq(u32_at(b, 12), 24, "entry_size");
 	cr_assert_eq(u32_at(b, 16), 64, "cell_stride");
@@ -248,6 +256,37 @@ Test(layout, ring_header_bytes)
 	cr_assert_eq(u32_at(b, 128), 0, "head");
 	cr_assert_eq(u32_at(b, 256), 0, "tail");
 	cr_assert(unit_all_bytes(b + 384, 256, 0), "slots start zeroed");
+	shmprim_heap_region_free(&heap);
+}
+
+/* The claim words (layout version 4): a u64 at +136 (producer) and +264
+ * (consumer), 0 free, the taker's token while held, 1 once closed; nothing
+ * else in the header moves. */
+Test(layout, ring_claim_word_bytes)
+{
+	shmprim_spsc ring;
+	shmprim_heap_region heap = ring_image(&ring);
+	const unsigned char *b = (const unsigned char *)heap.base;
+	unsigned char before[384];
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_proc_token me;
+	size_t i;
+
+	cr_assert_eq(shmprim_proc_token_self(&me), SHMPRIM_OK);
+	memcpy(before, b, sizeof(before));
+	cr_assert_eq(shmprim_spsc_take_producer(&ring, &p, NULL), SHMPRIM_OK);
+	cr_assert_eq(u64_at(b, 136), me, "producer_claim holds the token");
+	cr_assert_eq(u64_at(b, 264), 0, "consumer_claim still free");
+	cr_assert_eq(shmprim_spsc_take_consumer(&ring, &c, NULL), SHMPRIM_OK);
+	cr_assert_eq(u64_at(b, 264), me, "consumer_claim holds the token");
+	cr_assert_eq(shmprim_spsc_producer_close(&p), SHMPRIM_OK);
+	cr_assert_eq(u64_at(b, 136), 1, "closed");
+	cr_assert_eq(shmprim_spsc_consumer_leave(&c), SHMPRIM_OK);
+	cr_assert_eq(u64_at(b, 264), 0, "left: free");
+	for (i = 0; i < sizeof(before); i++)
+		if ((i < 132 || i >= 144) && (i < 260 || i >= 272))
+			cr_assert_eq(b[i], before[i], "header byte %zu changed", i);
 	shmprim_heap_region_free(&heap);
 }
 
@@ -294,7 +333,7 @@ Test(layout, slab_header_and_meta_bytes)
 	size_t i;
 
 	cr_assert_eq(u32_at(b, 0), 0x5350534Cu, "magic");
-	cr_assert_eq(u32_at(b, 4), 3, "version");
+	cr_assert_eq(u32_at(b, 4), 4, "version");
 	cr_assert_eq(u32_at(b, 8), 4, "slot_count");
 	cr_assert_eq(u32_at(b, 12), 40, "slot_size");
 	cr_assert_eq(u32_at(b, 16), 40, "data_stride");
