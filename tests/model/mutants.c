@@ -62,6 +62,7 @@ static const gate_entry gate[] = {
 	{"S10", "cache give-back without the claiming CAS", {"slab_cache_copy_flush_vs_alloc"}, {NULL}},
 	{"S13", "allocation's A3 CAS as a plain store after the pop", {"slab_reclaim_vs_live"}, {NULL}},
 	{"S14", "free not finished (no F3): FREEING left on the list", {"slab_reclaim_popped_orphan"}, {NULL}},
+	{"S15", "reclaim lock taken over from any holder", {"slab_reclaim_lock_takeover"}, {NULL}},
 };
 
 static int test_no, failures;
