@@ -2,6 +2,7 @@
 #include "claim_word.h"
 
 #include "../backends/shmprim_atomic.h"
+#include "test_hooks.h"
 
 /* A CAS fails only when the word changed; each change is another claimant
  * winning, so a few rounds settle it or the caller retries. */
@@ -38,6 +39,8 @@ shmprim_status sp_claim_take(uint64_t *word, shmprim_proc_token me, sp_liveness_
 	for (round = 0; round < CLAIM_ROUNDS; round++) {
 		shmprim_side_state state = sp_claim_state(seen);
 		shmprim_liveness live = SHMPRIM_DEAD;
+
+		SHMPRIM_LOOP_TICK();
 
 		if (state == SHMPRIM_SIDE_CLOSED) {
 			sp_claim_decode(seen, SHMPRIM_DEAD, holder);

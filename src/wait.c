@@ -480,3 +480,33 @@ shmprim_status shmprim_slab_free_notify(shmprim_slab *slab, shmprim_slot_handle 
 		shmprim_slab_raw_notify(&slab->raw);
 	return st;
 }
+
+/* ---- for the channel's blocking calls (src/channel_os.c) ---- */
+
+shmprim_status sp_wait_on_flag(int (*attempt)(void *ctx, shmprim_status *st), void *ctx, uint32_t *flag,
+                               uint64_t timeout_ns, const shmprim_wait_opts *opts)
+{
+	struct sleeper s;
+	shmprim_wait_opts own;
+
+	s.word = NULL;
+	s.flag = flag;
+	s.count = NULL;
+	/* The channel checks its peer inside attempt (the claim holder), not through opts->peer. */
+	if (opts) {
+		own = *opts;
+		own.peer = NULL;
+		opts = &own;
+	}
+	return wait_for(attempt, ctx, &s, timeout_ns, opts);
+}
+
+void sp_wake_flag(uint32_t *flag)
+{
+	wake_if_sleeping(flag, NULL, NULL);
+}
+
+uint64_t sp_now_ns(void)
+{
+	return now_ns();
+}

@@ -82,7 +82,10 @@ typedef struct shmprim_claim_holder {
 	shmprim_liveness liveness;
 } shmprim_claim_holder;
 
-/** Makes a token from its parts (pid 1..SHMPRIM_TOKEN_PID_MAX; 0 if out of range). */
+/** Makes a token from its parts.
+ * @param pid         1..SHMPRIM_TOKEN_PID_MAX
+ * @param start_ticks start time in clock ticks after boot (masked to 42 bits)
+ * @return the token, 0 if pid is out of range */
 static inline shmprim_proc_token shmprim_proc_token_make(int pid, uint64_t start_ticks)
 {
 	if (pid <= 0 || (uint32_t)pid > SHMPRIM_TOKEN_PID_MAX)
@@ -90,7 +93,9 @@ static inline shmprim_proc_token shmprim_proc_token_make(int pid, uint64_t start
 	return ((uint64_t)(uint32_t)pid << SHMPRIM_TOKEN_START_BITS) | (start_ticks & SHMPRIM_TOKEN_START_MASK);
 }
 
-/** The pid in a token (0 if the value is not a token). */
+/** The pid in a token.
+ * @param token a claim word's value
+ * @return the pid, 0 if the value is not a token */
 static inline int shmprim_proc_token_pid(shmprim_proc_token token)
 {
 	return (int)(uint32_t)(token >> SHMPRIM_TOKEN_START_BITS);

@@ -72,6 +72,32 @@
  *        the slots it found on the free list)
  *   data: slot_count x data_stride bytes (data_stride = slot_size rounded up to 8).
  *   The region form puts meta right after the header and data right after meta.
+ *
+ * Channel (variable-size messages), at a SHMPRIM_ALIGN-aligned header; its
+ * own magic and version (SHMPRIM_CHANNEL_VERSION), so it evolves apart from
+ * the ring and slab:
+ *   header (512 bytes)
+ *     line 0   immutable geometry, written once by create, checked by open
+ *     +128     producer line: +128 sent (u64): bytes of records published,
+ *              a hint stored with every send (inspect reads it; nothing
+ *              decides on it); +192 producer_sleeping (u32)
+ *     +256     consumer line: +256 released (u64): bytes of records the
+ *              consumer is done with (free-running); +320 consumer_sleeping (u32)
+ *     +384     claims line: +384 producer_claim (u64), +392 consumer_claim
+ *              (u64): claim words (<shmprim/claim.h>): free, closed, or the
+ *              holder's process token
+ *   data: data_bytes (a power of two) right after the header. Records start
+ *   at 8-byte boundaries and never wrap: each is an 8-byte record header
+ *   then the message, padded to 8:
+ *     record header (u64) = tag << 32 | kind_len
+ *       tag      = (uint32_t)(position / 8) + 1, position being the record's
+ *                  free-running byte position: a record of an earlier lap at
+ *                  the same offset never matches
+ *       kind_len = message length (1 .. max_message), or SHMPRIM_CHANNEL_PAD
+ *                  | bytes up to the end of the data (a pad: skip to offset 0)
+ *   The producer writes a record's bytes, zeroes the next record's header
+ *   word, then stores the header (release): the word a consumer looks at next
+ *   is always 0 or a header, never an old lap's message bytes.
  */
 #ifndef SHMPRIM_LAYOUT_H
 #define SHMPRIM_LAYOUT_H
@@ -216,6 +242,60 @@ SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, next_free) == 8, slab_next_fre
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, owner) == 12, slab_owner_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, free_tag) == 16, slab_free_tag_off);
 SHMPRIM_STATIC_ASSERT(offsetof(shmprim_slab_meta, reclaim_mark) == 20, slab_reclaim_mark_off);
+
+#define SHMPRIM_CHANNEL_MAGIC 0x53504348u /**< channel header magic: "SPCH" */
+/** The channel layout this header describes; open accepts exactly this version. */
+#define SHMPRIM_CHANNEL_VERSION 1u
+/** Bytes of a channel header. */
+#define SHMPRIM_CHANNEL_HEADER_SIZE 512u
+/** Channel header bytes the checksum covers (it sits right after them). */
+#define SHMPRIM_CHANNEL_CHECKSUM_SPAN 32u
+/** Smallest channel data area (bytes). */
+#define SHMPRIM_CHANNEL_MIN_DATA 64u
+/** Largest channel data area (bytes, 1 GiB). */
+#define SHMPRIM_CHANNEL_MAX_DATA (1u << 30)
+/** Bytes of a record header. */
+#define SHMPRIM_CHANNEL_RECORD_HEADER 8u
+/** kind_len bit: the record is a pad up to the end of the data area. */
+#define SHMPRIM_CHANNEL_PAD 0x80000000u
+
+/** A channel's header in shared memory (see the top of this file). */
+typedef struct shmprim_channel_header {
+	/* line 0: immutable after create */
+	uint32_t magic;          /**< 0: SHMPRIM_CHANNEL_MAGIC */
+	uint32_t version;        /**< 4: SHMPRIM_CHANNEL_VERSION */
+	uint32_t data_bytes;     /**< 8: bytes of the data area, a power of two */
+	uint32_t max_message;    /**< 12: longest message, 1 .. data_bytes / 2 - 8 */
+	uint32_t header_size;    /**< 16: SHMPRIM_CHANNEL_HEADER_SIZE */
+	uint32_t flags;          /**< 20: zero */
+	uint64_t total_bytes;    /**< 24: header_size + data_bytes */
+	uint32_t checksum;       /**< 32: FNV-1a of bytes 0..31 */
+	uint8_t reserved0[92];   /**< 36: zero */
+	/* producer line */
+	uint64_t sent;              /**< 128: bytes of records published (a hint) */
+	uint8_t reserved1[56];      /**< 136: zero */
+	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep waiting for room */
+	uint8_t reserved1b[60];     /**< 196: zero */
+	/* consumer line */
+	uint64_t released;          /**< 256: bytes of records the consumer is done with */
+	uint8_t reserved2[56];      /**< 264: zero */
+	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep waiting for a message */
+	uint8_t reserved2b[60];     /**< 324: zero */
+	/* claims line */
+	uint64_t producer_claim;    /**< 384: claim word of the producer side */
+	uint64_t consumer_claim;    /**< 392: claim word of the consumer side */
+	uint8_t reserved3[112];     /**< 400: zero */
+} shmprim_channel_header;
+
+SHMPRIM_STATIC_ASSERT(sizeof(shmprim_channel_header) == SHMPRIM_CHANNEL_HEADER_SIZE, channel_header_size);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_channel_header, total_bytes) == 24, channel_total_bytes_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_channel_header, checksum) == SHMPRIM_CHANNEL_CHECKSUM_SPAN, channel_checksum_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_channel_header, sent) == 128, channel_sent_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_channel_header, producer_sleeping) == 192, channel_producer_sleeping_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_channel_header, released) == 256, channel_released_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_channel_header, consumer_sleeping) == 320, channel_consumer_sleeping_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_channel_header, producer_claim) == 384, channel_producer_claim_off);
+SHMPRIM_STATIC_ASSERT(offsetof(shmprim_channel_header, consumer_claim) == 392, channel_consumer_claim_off);
 
 #ifdef __cplusplus
 }

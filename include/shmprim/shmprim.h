@@ -14,5 +14,6 @@
 #include <shmprim/wait.h>
 #include <shmprim/rendezvous.h>
 #include <shmprim/claim.h>
+#include <shmprim/channel.h>
 
 #endif

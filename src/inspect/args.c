@@ -12,14 +12,15 @@
 #include "inspect.h"
 
 static const char usage[] =
-	"usage: shmprim-inspect [--ring OFFSET]... [--slab OFFSET]... [--json] [--verbose]\n"
-	"                       [--watch SECONDS [--count N]] TARGET\n"
-	"Maps TARGET read-only and reports the shmprim rings and slabs in it.\n"
+	"usage: shmprim-inspect [--ring OFFSET]... [--slab OFFSET]... [--channel OFFSET]...\n"
+	"                       [--json] [--verbose] [--watch SECONDS [--count N]] TARGET\n"
+	"Maps TARGET read-only and reports the shmprim rings, slabs and channels in it.\n"
 	"  TARGET          /NAME (a named shm object), a path such as /proc/PID/fd/N\n"
 	"                  (a memfd another process holds), or a plain file\n"
 	"  --ring OFFSET   a ring header at OFFSET (a multiple of 64; 0x for hex); repeatable\n"
 	"  --slab OFFSET   a slab header at OFFSET; repeatable\n"
-	"                  (neither: whatever header sits at offset 0)\n"
+	"  --channel OFFSET a channel header at OFFSET; repeatable\n"
+	"                  (none of these: whatever header sits at offset 0)\n"
 	"  --json          one JSON document instead of text\n"
 	"  --verbose       every slab slot's state, generation and owner\n"
 	"  --watch SECONDS refresh every SECONDS until Ctrl-C (--count N: N times)\n"
@@ -44,6 +45,7 @@ int insp_parse_args(int argc, char **argv, insp_args *out)
 {
 	static const struct option opts[] = {
 		{"ring", required_argument, NULL, 'r'}, {"slab", required_argument, NULL, 's'},
+		{"channel", required_argument, NULL, 'C'},
 		{"json", no_argument, NULL, 'j'},       {"verbose", no_argument, NULL, 'v'},
 		{"watch", required_argument, NULL, 'w'}, {"count", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
@@ -52,20 +54,21 @@ int insp_parse_args(int argc, char **argv, insp_args *out)
 
 	memset(out, 0, sizeof(*out));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:s:jvw:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:s:C:jvw:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 		case 's':
+		case 'C':
 			if (parse_u64(optarg, &v) != 0) {
 				fprintf(stderr, "shmprim-inspect: --%s wants an offset, not '%s'\n",
-				        c == 'r' ? "ring" : "slab", optarg);
+				        c == 'r' ? "ring" : c == 's' ? "slab" : "channel", optarg);
 				return INSP_EXIT_USAGE;
 			}
 			if (out->count == INSP_MAX_STRUCTS) {
 				fprintf(stderr, "shmprim-inspect: at most %u structures\n", INSP_MAX_STRUCTS);
 				return INSP_EXIT_USAGE;
 			}
-			out->kinds[out->count] = c == 'r' ? INSP_RING : INSP_SLAB;
+			out->kinds[out->count] = c == 'r' ? INSP_RING : c == 's' ? INSP_SLAB : INSP_CHANNEL;
 			out->offsets[out->count++] = v;
 			break;
 		case 'j':

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include <shmprim/claim.h>
 #include <shmprim/layout.h>
 
 #include "inspect.h"
@@ -32,13 +33,14 @@ const char *insp_life_str(enum insp_life life)
 	case INSP_ALIVE: return "alive";
 	case INSP_DEAD: return "dead";
 	case INSP_NOT_A_PID: return "not a pid";
+	case INSP_UNKNOWN: return "liveness unknown";
 	default: return "none";
 	}
 }
 
 const char *insp_kind_str(enum insp_kind k)
 {
-	return k == INSP_RING ? "ring" : "slab";
+	return k == INSP_RING ? "ring" : k == INSP_SLAB ? "slab" : "channel";
 }
 
 void insp_add(insp_report *r, enum insp_severity sev, size_t structure, const char *fmt, ...)
@@ -158,6 +160,51 @@ static void slab_findings(insp_report *r, size_t i)
 		         off, b->anonymous);
 }
 
+static void claim_findings(insp_report *r, size_t i, const char *side, const insp_claim *c, const char *dead_means)
+{
+	unsigned long long off = (unsigned long long)r->s[i].offset;
+
+	if (c->state == SHMPRIM_SIDE_HELD && c->life == INSP_DEAD)
+		insp_add(r, INSP_WARN, i, "channel at %llu: %s pid %u is dead: %s", off, side, c->pid, dead_means);
+	else if (c->state == SHMPRIM_SIDE_IMPOSSIBLE)
+		insp_add(r, INSP_WARN, i,
+		         "channel at %llu: the %s claim word holds 0x%llx, which no claim writes: scribbled? (the next "
+		         "taker takes it over)",
+		         off, side, (unsigned long long)c->word);
+}
+
+static void channel_findings(insp_report *r, size_t i)
+{
+	const insp_channel *c = &r->s[i].u.channel;
+	unsigned long long off = (unsigned long long)r->s[i].offset;
+	char dead_consumer[200];
+
+	if (!c->records_ok)
+		insp_add(r, INSP_ERROR, i,
+		         "channel at %llu: the record at position %llu is not one a producer writes: corrupt (the consumer "
+		         "gets SHMPRIM_ERR_CORRUPT there)",
+		         off, (unsigned long long)c->published_end);
+	claim_findings(r, i, "producer", &c->producer,
+	               "the consumer receives what it published, then PEER_DEAD; a new producer takes the side over");
+	snprintf(dead_consumer, sizeof(dead_consumer),
+	         "%u message%s (%llu bytes) not released go to the consumer that takes the side over", c->messages,
+	         c->messages == 1 ? "" : "s", (unsigned long long)c->message_bytes);
+	claim_findings(r, i, "consumer", &c->consumer, dead_consumer);
+	if (c->producer.state == SHMPRIM_SIDE_CLOSED)
+		insp_add(r, INSP_INFO, i, "channel at %llu: the producer closed; %u message%s left, then END", off,
+		         c->messages, c->messages == 1 ? "" : "s");
+	if (c->consumer.state == SHMPRIM_SIDE_CLOSED)
+		insp_add(r, INSP_INFO, i, "channel at %llu: the consumer closed; sends return CLOSED", off);
+	if (c->consumer_sleeping == 1 && c->messages > 0)
+		insp_add(r, INSP_WARN, i,
+		         "channel at %llu: consumer asleep while %u messages are published: a lost wake-up (if it persists "
+		         "across refreshes)",
+		         off, c->messages);
+	if (c->producer_sleeping > 1 || c->consumer_sleeping > 1)
+		insp_add(r, INSP_WARN, i, "channel at %llu: a sleeping flag holds %u, not 0 or 1: scribbled?", off,
+		         c->consumer_sleeping > 1 ? c->consumer_sleeping : c->producer_sleeping);
+}
+
 void insp_find(insp_report *r)
 {
 	size_t i;
@@ -167,6 +214,8 @@ void insp_find(insp_report *r)
 			insp_add(r, INSP_ERROR, i, "%s", r->s[i].why);
 		else if (r->s[i].kind == INSP_RING)
 			ring_findings(r, i);
+		else if (r->s[i].kind == INSP_CHANNEL)
+			channel_findings(r, i);
 		else
 			slab_findings(r, i);
 	}

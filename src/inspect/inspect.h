@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum insp_kind { INSP_RING, INSP_SLAB };
+enum insp_kind { INSP_RING, INSP_SLAB, INSP_CHANNEL };
 
 /* Exit codes (docs/inspect.md). */
 #define INSP_EXIT_OK 0       /* decoded, nothing to report */
@@ -28,7 +28,7 @@ enum insp_kind { INSP_RING, INSP_SLAB };
 #define INSP_MAX_STRUCTS 64u
 
 /* Liveness of a pid read from shared memory. */
-enum insp_life { INSP_NONE, INSP_ALIVE, INSP_DEAD, INSP_NOT_A_PID };
+enum insp_life { INSP_NONE, INSP_ALIVE, INSP_DEAD, INSP_NOT_A_PID, INSP_UNKNOWN };
 
 typedef struct insp_args {
 	const char *target;
@@ -84,6 +84,25 @@ typedef struct insp_slab {
 	unsigned char *list_bits; /* scratch: one bit per slot (here so a SIGBUS cannot leak it) */
 } insp_slab;
 
+/* A side's claim word (<shmprim/claim.h>), decoded. */
+typedef struct insp_claim {
+	uint64_t word;
+	int state;          /* shmprim_side_state */
+	uint32_t pid;
+	uint64_t start_ticks;
+	enum insp_life life;
+} insp_claim;
+
+typedef struct insp_channel {
+	uint32_t version, data_bytes, max_message;
+	uint64_t bytes;
+	uint64_t released, published_end, sent_hint, message_bytes;
+	uint32_t messages;
+	int records_ok; /* the walk from released met only well-formed records */
+	uint32_t producer_sleeping, consumer_sleeping;
+	insp_claim producer, consumer;
+} insp_channel;
+
 typedef struct insp_struct {
 	enum insp_kind kind;
 	uint64_t offset;
@@ -92,6 +111,7 @@ typedef struct insp_struct {
 	union {
 		insp_ring ring;
 		insp_slab slab;
+		insp_channel channel;
 	} u;
 } insp_struct;
 
@@ -128,6 +148,7 @@ int insp_guarded(void (*fn)(void *), void *arg);
 void insp_ring_decode(const insp_map *m, insp_struct *s);
 void insp_slab_decode(const insp_map *m, insp_struct *s, int verbose);
 void insp_slab_free(insp_slab *slab);
+void insp_channel_decode(const insp_map *m, insp_struct *s);
 /* The kind at an offset from its magic, for the no-offset default: 0 if none. */
 int insp_probe_kind(const insp_map *m, uint64_t offset, enum insp_kind *kind, uint32_t *magic);
 

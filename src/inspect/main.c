@@ -34,6 +34,8 @@ static void decode_all(void *arg)
 
 		if (s->kind == INSP_RING)
 			insp_ring_decode(j->map, s);
+		else if (s->kind == INSP_CHANNEL)
+			insp_channel_decode(j->map, s);
 		else
 			insp_slab_decode(j->map, s, j->args->verbose);
 	}

@@ -2,6 +2,7 @@
  * (docs/inspect.md), text is for people. */
 #include <stdio.h>
 
+#include <shmprim/claim.h>
 #include <shmprim/layout.h>
 
 #include "inspect.h"
@@ -26,6 +27,33 @@ static void text_ring(const insp_ring *g)
 	       g->producer_sleeping ? "asleep" : "awake");
 	printf("  consumer pid %u (%s), %s\n", g->consumer_pid, insp_life_str(g->consumer_life),
 	       g->consumer_sleeping ? "asleep" : "awake");
+}
+
+static const char *side_str(int state)
+{
+	return state == SHMPRIM_SIDE_FREE ? "free" : state == SHMPRIM_SIDE_CLOSED ? "closed"
+	       : state == SHMPRIM_SIDE_HELD ? "held" : "impossible word";
+}
+
+static void text_claim(const char *side, const insp_claim *c, uint32_t sleeping)
+{
+	printf("  %s: %s", side, side_str(c->state));
+	if (c->state == SHMPRIM_SIDE_HELD)
+		printf(" by pid %u (%s, started at tick %llu)", c->pid, insp_life_str(c->life),
+		       (unsigned long long)c->start_ticks);
+	printf(", %s\n", sleeping ? "asleep" : "awake");
+}
+
+static void text_channel(const insp_channel *c)
+{
+	printf(": channel layout %u, %u data bytes, messages up to %u bytes, %llu bytes\n", c->version,
+	       c->data_bytes, c->max_message, (unsigned long long)c->bytes);
+	printf("  in flight: %u messages, %llu message bytes (released %llu, published to %llu, sent %llu)%s\n",
+	       c->messages, (unsigned long long)c->message_bytes, (unsigned long long)c->released,
+	       (unsigned long long)c->published_end, (unsigned long long)c->sent_hint,
+	       c->records_ok ? "" : ", then a corrupt record");
+	text_claim("producer", &c->producer, c->producer_sleeping);
+	text_claim("consumer", &c->consumer, c->consumer_sleeping);
 }
 
 static void text_slab(const insp_slab *b, int verbose)
@@ -83,6 +111,8 @@ void insp_print_text(const insp_report *r, int verbose)
 			continue;
 		if (s->kind == INSP_RING)
 			text_ring(&s->u.ring);
+		else if (s->kind == INSP_CHANNEL)
+			text_channel(&s->u.channel);
 		else
 			text_slab(&s->u.slab, verbose);
 	}
@@ -130,6 +160,29 @@ static void json_ring(const insp_ring *g)
 	json_pid("consumer", g->consumer_pid, g->consumer_life);
 	printf(",\n     \"producer_sleeping\": %u, \"consumer_sleeping\": %u", g->producer_sleeping,
 	       g->consumer_sleeping);
+}
+
+static void json_claim(const char *key, const insp_claim *c)
+{
+	printf("\"%s\": {\"state\": \"%s\", \"word\": %llu, \"pid\": %u, \"start_ticks\": %llu, \"liveness\": \"%s\"}",
+	       key, side_str(c->state), (unsigned long long)c->word, c->pid, (unsigned long long)c->start_ticks,
+	       insp_life_str(c->life));
+}
+
+static void json_channel(const insp_channel *c)
+{
+	printf(", \"version\": %u, \"data_bytes\": %u, \"max_message\": %u, \"bytes\": %llu,\n"
+	       "     \"released\": %llu, \"published_end\": %llu, \"sent\": %llu, \"messages\": %u, "
+	       "\"message_bytes\": %llu, \"records_ok\": %s,\n     ",
+	       c->version, c->data_bytes, c->max_message, (unsigned long long)c->bytes,
+	       (unsigned long long)c->released, (unsigned long long)c->published_end,
+	       (unsigned long long)c->sent_hint, c->messages, (unsigned long long)c->message_bytes,
+	       c->records_ok ? "true" : "false");
+	json_claim("producer", &c->producer);
+	printf(",\n     ");
+	json_claim("consumer", &c->consumer);
+	printf(",\n     \"producer_sleeping\": %u, \"consumer_sleeping\": %u", c->producer_sleeping,
+	       c->consumer_sleeping);
 }
 
 static void json_slab(const insp_slab *b, int verbose)
@@ -190,6 +243,8 @@ void insp_print_json(const insp_report *r, int verbose)
 			json_str(s->why);
 		} else if (s->kind == INSP_RING) {
 			json_ring(&s->u.ring);
+		} else if (s->kind == INSP_CHANNEL) {
+			json_channel(&s->u.channel);
 		} else {
 			json_slab(&s->u.slab, verbose);
 		}

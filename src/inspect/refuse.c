@@ -1,4 +1,5 @@
 /* The refusals: one sentence per way a header can be wrong. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include <shmprim/layout.h>
@@ -24,20 +25,38 @@ int insp_check_place(const insp_map *m, insp_struct *s, uint32_t header_size)
 	return 0;
 }
 
+static uint32_t magic_of(enum insp_kind k)
+{
+	return k == INSP_RING ? SHMPRIM_SPSC_MAGIC : k == INSP_SLAB ? SHMPRIM_SLAB_MAGIC : SHMPRIM_CHANNEL_MAGIC;
+}
+
+static int kind_of_magic(uint32_t magic, enum insp_kind *kind)
+{
+	static const enum insp_kind kinds[] = {INSP_RING, INSP_SLAB, INSP_CHANNEL};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (magic == magic_of(kinds[i])) {
+			*kind = kinds[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void insp_refusal(insp_struct *s, shmprim_status st, uint32_t magic, uint32_t version, uint32_t a, uint32_t b,
                   uint64_t need, uint64_t remain)
 {
-	const int ring = s->kind == INSP_RING;
 	const char *k = insp_kind_str(s->kind);
 	unsigned long long off = (unsigned long long)s->offset;
-	uint32_t own = ring ? SHMPRIM_SPSC_MAGIC : SHMPRIM_SLAB_MAGIC;
-	uint32_t other = ring ? SHMPRIM_SLAB_MAGIC : SHMPRIM_SPSC_MAGIC;
+	uint32_t own = magic_of(s->kind);
+	enum insp_kind other;
 
 	switch (st) {
 	case SHMPRIM_ERR_BAD_MAGIC:
-		if (magic == other)
+		if (kind_of_magic(magic, &other))
 			snprintf(s->why, sizeof(s->why), "offset %llu holds a %s header, not a %s: use --%s %llu", off,
-			         ring ? "slab" : "ring", k, ring ? "slab" : "ring", off);
+			         insp_kind_str(other), k, insp_kind_str(other), off);
 		else if (magic == 0)
 			snprintf(s->why, sizeof(s->why),
 			         "no %s at offset %llu: magic is 0 (never initialised, or not yet)", k, off);
@@ -53,7 +72,7 @@ void insp_refusal(insp_struct *s, shmprim_status st, uint32_t magic, uint32_t ve
 	case SHMPRIM_ERR_BAD_VERSION:
 		snprintf(s->why, sizeof(s->why),
 		         "%s at offset %llu has layout version %u; this tool reads version %u: refusing to interpret",
-		         k, off, version, SHMPRIM_LAYOUT_VERSION);
+		         k, off, version, s->kind == INSP_CHANNEL ? SHMPRIM_CHANNEL_VERSION : SHMPRIM_LAYOUT_VERSION);
 		break;
 	case SHMPRIM_ERR_BAD_CAPACITY:
 		snprintf(s->why, sizeof(s->why),

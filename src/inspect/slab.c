@@ -240,6 +240,8 @@ int insp_probe_kind(const insp_map *m, uint64_t offset, enum insp_kind *kind, ui
 		*kind = INSP_RING;
 	else if (v == SHMPRIM_SLAB_MAGIC)
 		*kind = INSP_SLAB;
+	else if (v == SHMPRIM_CHANNEL_MAGIC)
+		*kind = INSP_CHANNEL;
 	else
 		return 0;
 	return 1;
