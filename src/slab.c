@@ -93,13 +93,15 @@
  *
  * Reclaim (src/slab_reclaim.c, its steps 1-5 there): R1 takes the reclaim
  * lock (acquire) and R6 drops it (release), pairing with each other across
- * reclaims; R2 detaches the list (acq_rel: acquire pairs with F2, R5, so the
+ * reclaims (R1 also takes over, by a CAS from exactly the value read, a lock
+ * whose holder is an impossible id or verified dead); R2 detaches the list (acq_rel: acquire pairs with F2, R5, so the
  * chain's links are visible); R3 walks it (state loads acquire, pairing with
  * F1, F3); R4 scans every slot (the state load acquire pairs with F3, A3, F1;
  * its take is an acq_rel CAS whose release carries the new mark to a popper
  * at A3, which loses); R5 splices the chain back (release, pairs with A1, A2).
  * The audit (Q3) and free_count_approx (Q2) read the head acquire (pairs with
- * F2, R5) and the links relaxed, a snapshot.
+ * F2, R5) and the links relaxed, a snapshot; the owner scan of audit_owners and
+ * reclaim_dead (Q4) reads the state words acquire, as Q1.
  *
  * Hostile peer: indices read from shared memory are range-checked before use,
  * every retry loop is bounded (SHMPRIM_SLAB_RETRY_LIMIT), geometry comes from

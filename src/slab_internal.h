@@ -8,7 +8,8 @@
  *   src/slab.c          core: geometry, init/attach, the tagged Treiber list,
  *                       alloc and free, slot states, the queries
  *   src/slab_cache.c    the per-handle cache (K1, K2)
- *   src/slab_reclaim.c  reclaim (R1..R6) and the audit
+ *   src/slab_reclaim.c  reclaim (R1..R6), reclaim_dead's passes, the audits
+ *   src/slab_recover.c  reclaim_dead's entry points, with the pid liveness default
  *   src/slab_region.c   the region form: placement, then the raw form
  *
  * Private to the library: not installed, and the functions below are hidden
@@ -86,6 +87,11 @@ shmprim_status shmprim_slabcore_check_expect(const shmprim_slab_expect *expect);
 shmprim_status shmprim_slabcore_attach_checked(shmprim_slab_raw *slab, void *header, void *meta, size_t meta_len,
                                                void *data, size_t data_len, const shmprim_slab_expect *expect,
                                                shmprim_status too_big);
+/* src/slab_reclaim.c: reclaim_dead with a liveness function (src/slab_recover.c
+ * supplies the pid default: the algorithm needs no OS, the default does) */
+shmprim_status shmprim_slabcore_reclaim_dead(shmprim_slab_raw *slab, uint32_t flags,
+                                             shmprim_slab_liveness_fn liveness, void *arg,
+                                             shmprim_slab_dead_report *report);
 shmprim_status shmprim_slabcore_push_and_finish(shmprim_slab_raw *slab, uint32_t index, uint32_t gen,
                                                 uint32_t *budget);
 

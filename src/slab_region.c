@@ -181,3 +181,8 @@ void shmprim_slab_audit(shmprim_slab *slab, shmprim_slab_audit_report *report)
 {
 	shmprim_slab_raw_audit(&slab->raw, report);
 }
+
+void shmprim_slab_audit_owners(shmprim_slab *slab, shmprim_slab_owner_audit *report)
+{
+	shmprim_slab_raw_audit_owners(&slab->raw, report);
+}

@@ -32,6 +32,14 @@
  * Anonymous owners cannot be reclaimed by owner: set an id (e.g. the pid) in
  * every process that may die, including forked children, which otherwise
  * keep their parent's.
+ * reclaim_dead does it for every dead owner in one call: it gathers the owner
+ * ids recorded in the slots, asks a liveness function about each (by default
+ * the ids are pids), reclaims the dead ones' slots and reports, per dead owner,
+ * what came back; audit_owners says who holds what without changing anything.
+ * The reclaim lock (one reclaim at a time) never blocks recovery for ever: a
+ * reclaimer that finds it holding an impossible id (above OWNER_MAX) or an owner
+ * its liveness check says is dead takes it over, with one CAS from exactly that
+ * value; a live holder keeps it (CONTENDED).
  *
  * Per-handle cache (optional, off by default: set_cache). Like a mempool's
  * per-core cache, a handle may keep up to n slots it freed and hand them out
@@ -67,8 +75,13 @@
  *   mark_in_flight, adopt             R
  *   flush_cache, set_cache, set_owner R                  (pushes)
  *   reclaim                           2 R + 2 N + 3      (detach, walk, scan, splice)
+ *   reclaim_dead                      P (N + 2 R + 2 N + 3), P = N / 64 + 1 passes
+ *                                     (each: gather up to 64 owner ids, one reclaim)
  *   audit                             2 N + 1;  free_count_approx  N
+ *   audit_owners                      N
  *   slot_data, attach, init           no retry loop (init writes N links)
+ * (reclaim_dead's P is quadratic in N only when a peer writes distinct owner ids
+ * into many slots; with a few owners it makes one pass.)
  * A CONTENDED free or free_allocated has no effect: the slot is put back as
  * it was (same state, owner and generation), and the same handle frees it
  * on a retry. (A free that finds the cache full and cannot give its older
@@ -80,6 +93,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <shmprim/claim.h>
 #include <shmprim/layout.h>
 #include <shmprim/region.h>
 #include <shmprim/status.h>
@@ -164,6 +178,18 @@ typedef struct shmprim_slot_error {
 /** Most loop iterations of audit.
  * @param slot_count the slab's slot count */
 #define SHMPRIM_SLAB_BOUND_AUDIT(slot_count) (2ul * (slot_count) + 1ul)
+/** Owner ids reclaim_dead gathers in one pass over the slots (then checks and reclaims). */
+#define SHMPRIM_SLAB_OWNERS_PER_PASS 64u
+/** Most passes of reclaim_dead (one more than the slots could name new owners for).
+ * @param slot_count the slab's slot count */
+#define SHMPRIM_SLAB_RECLAIM_DEAD_PASSES(slot_count) ((unsigned long)(slot_count) / SHMPRIM_SLAB_OWNERS_PER_PASS + 1ul)
+/** Most loop iterations of reclaim_dead: per pass, a scan and one reclaim.
+ * @param slot_count the slab's slot count */
+#define SHMPRIM_SLAB_BOUND_RECLAIM_DEAD(slot_count) \
+	(SHMPRIM_SLAB_RECLAIM_DEAD_PASSES(slot_count) * ((unsigned long)(slot_count) + SHMPRIM_SLAB_BOUND_RECLAIM(slot_count)))
+/** Most loop iterations of audit_owners.
+ * @param slot_count the slab's slot count */
+#define SHMPRIM_SLAB_BOUND_AUDIT_OWNERS(slot_count) ((unsigned long)(slot_count))
 
 /** Private view of a slab (raw form): pointers into shared memory, a copy of
  * its geometry, and this handle's owner id and cache. With a cache, calls write
@@ -226,6 +252,66 @@ typedef struct shmprim_slab_audit_report {
 	                              some handle's cache (reclaim(owner) returns them); the rest are
 	                              allocations in progress or leaks */
 } shmprim_slab_audit_report;
+
+/** Owners a report lists by id (reclaim_dead's dead[], audit_owners' owner[]). */
+#define SHMPRIM_SLAB_REPORT_OWNERS 32u
+
+/** What one owner id holds (audit_owners), or got back (reclaim_dead). */
+typedef struct shmprim_slab_owner_slots {
+	uint32_t owner;     /**< the owner id (1..SHMPRIM_SLAB_OWNER_MAX) */
+	uint32_t allocated; /**< ALLOCATED slots */
+	uint32_t in_flight; /**< IN_FLIGHT slots (reclaim_dead: only with SHMPRIM_RECLAIM_IN_FLIGHT) */
+	uint32_t freeing;   /**< FREE|FREEING slots: frees in progress, or slots in its handle's cache */
+} shmprim_slab_owner_slots;
+
+/** Who holds the slab's slots (audit_owners; exact only when nobody is using the slab). */
+typedef struct shmprim_slab_owner_audit {
+	/** entries filled in owner[]: the owner ids holding slots, smallest first */
+	uint32_t owners_listed;
+	/** slots held by owner ids that did not fit in owner[] (more than SHMPRIM_SLAB_REPORT_OWNERS owners) */
+	uint32_t slots_unlisted;
+	/** slots held by owner 0: ALLOCATED, IN_FLIGHT or FREEING by anonymous handles, and retired slots */
+	uint32_t anonymous;
+	/** per owner id, what it holds */
+	shmprim_slab_owner_slots owner[SHMPRIM_SLAB_REPORT_OWNERS];
+} shmprim_slab_owner_audit;
+
+/** Is an owner id's process alive? For reclaim_dead; NULL there means the ids are
+ * pids (shmprim_pid_liveness). Only SHMPRIM_DEAD lets a reclaim take the owner's slots
+ * or the reclaim lock it holds: answer SHMPRIM_LIVENESS_UNKNOWN when unsure.
+ * @param owner an owner id found in the slab (1..SHMPRIM_SLAB_OWNER_MAX)
+ * @param arg   the caller's argument, as passed to reclaim_dead
+ * @return SHMPRIM_ALIVE, SHMPRIM_DEAD or SHMPRIM_LIVENESS_UNKNOWN */
+typedef shmprim_liveness (*shmprim_slab_liveness_fn)(uint32_t owner, void *arg);
+
+/** What reclaim_dead got back, and from whom. */
+typedef struct shmprim_slab_dead_owner {
+	/** the dead owner's id and the slots it got back (by kind) */
+	shmprim_slab_owner_slots slots;
+	/** what the reclaim that covered it returned: SHMPRIM_OK, SHMPRIM_ERR_CONTENDED (some of
+	 * its slots may be left: call again) or SHMPRIM_ERR_CORRUPT */
+	shmprim_status status;
+} shmprim_slab_dead_owner;
+
+/** What reclaim_dead did (written on every return; all zero when it did nothing). */
+typedef struct shmprim_slab_dead_report {
+	/** sums over the call, as reclaim reports them (allocated counts IN_FLIGHT slots too;
+	 * orphans, busy and corrupt belong to no owner) */
+	shmprim_reclaim_report total;
+	/** owner ids found holding slots and left alone: alive, not verifiably dead, or this handle's own */
+	uint32_t owners_alive;
+	/** owner ids found dead: every slot of theirs the flags allow was reclaimed */
+	uint32_t owners_dead;
+	/** entries filled in dead[]: the first SHMPRIM_SLAB_REPORT_OWNERS dead owners, smallest id first */
+	uint32_t dead_listed;
+	/** dead owners that did not fit in dead[] (their slots are in total) */
+	uint32_t dead_unlisted;
+	/** the reclaim lock's holder this call took the lock over from (an impossible id, or one
+	 * the liveness check found dead); 0 when the lock was free */
+	uint32_t lock_taken_from;
+	/** per dead owner: what came back */
+	shmprim_slab_dead_owner dead[SHMPRIM_SLAB_REPORT_OWNERS];
+} shmprim_slab_dead_report;
 
 /** A slab in a region (region form): the raw view plus where it sits. */
 typedef struct shmprim_slab {
@@ -379,8 +465,10 @@ SHMPRIM_API shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmpri
 /** Returns to the free list the slots that dead_owner held or was taking or giving
  * back (see the top of this file). Call once dead_owner is known to be dead (e.g.
  * its pidfd said so) and before its id can be reused. One reclaim runs at a time:
- * CONTENDED if another live process is reclaiming (a reclaim whose process died is
- * taken over when dead_owner is that process). While it runs, allocations may see an
+ * CONTENDED if another live process is reclaiming. The reclaim lock is taken over
+ * (one CAS from exactly the value read) when it holds an impossible id (above
+ * SHMPRIM_SLAB_OWNER_MAX: only a scribbler writes one) or dead_owner (a reclaimer that
+ * died); reclaim_dead also takes it from any holder its liveness check finds dead. While it runs, allocations may see an
  * empty free list (WOULD_BLOCK). INVALID_ARGUMENT for owner 0 or above OWNER_MAX, or
  * when this handle has no id or dead_owner's. *report (may be NULL) is written on every
  * return: all zero when nothing was done.
@@ -395,6 +483,36 @@ SHMPRIM_API shmprim_status shmprim_slab_raw_reclaim(shmprim_slab_raw *slab, uint
  * @param slab   the slab (raw form)
  * @param report receives the census */
 SHMPRIM_API void shmprim_slab_raw_audit(shmprim_slab_raw *slab, shmprim_slab_audit_report *report);
+/** Reclaims everything that dead processes hold, in one call. Finds every owner id
+ * recorded in a slot (ALLOCATED, FREE|FREEING, and IN_FLIGHT with
+ * SHMPRIM_RECLAIM_IN_FLIGHT), checks each one's liveness once (this handle's own id
+ * is alive without a check), and reclaims the dead ones' slots as reclaim() does,
+ * plus orphans (slots popped by a process that died before allocating them). The ids
+ * are gathered SHMPRIM_SLAB_OWNERS_PER_PASS at a time, smallest first, each batch
+ * reclaimed by one reclaim; the reclaim lock is held for the whole call. The lock is
+ * taken over from an impossible id or from a holder that liveness finds dead (one CAS
+ * from exactly the value read); a live holder (or one that cannot be verified dead)
+ * keeps it: CONTENDED, nothing done. With pid ids, a live reclaimer's pid reads alive,
+ * so its lock is never taken; a pid reused by a new process also reads alive (the
+ * safe side: the lock or slots stay until that process is gone too).
+ * @param slab     the slab (raw form), with an owner id of its own
+ * @param flags    SHMPRIM_RECLAIM_IN_FLIGHT or 0 (as for reclaim)
+ * @param liveness says whether an owner id's process is alive; NULL: the ids are pids
+ *                 (shmprim_pid_liveness: dead only when the pid is gone or a zombie)
+ * @param arg      passed to liveness
+ * @param report   receives what came back, from whom (may be NULL; written on every return)
+ * @return SHMPRIM_OK; SHMPRIM_ERR_CONTENDED (the lock has a live holder, or a retry or
+ *         pass bound was hit: call again); SHMPRIM_ERR_CORRUPT (a reclaim met invalid
+ *         words; the rest was done); SHMPRIM_ERR_INVALID_ARGUMENT (this handle has no
+ *         owner id); SHMPRIM_ERR_NULL_ARGUMENT */
+SHMPRIM_API shmprim_status shmprim_slab_raw_reclaim_dead(shmprim_slab_raw *slab, uint32_t flags,
+                                                         shmprim_slab_liveness_fn liveness, void *arg,
+                                                         shmprim_slab_dead_report *report);
+/** Names the owners: for each owner id holding slots, how many in each state (one scan of
+ * the states; writes nothing). The plain audit's census is unchanged (shmprim_slab_raw_audit).
+ * @param slab   the slab (raw form)
+ * @param report receives the owners, smallest id first */
+SHMPRIM_API void shmprim_slab_raw_audit_owners(shmprim_slab_raw *slab, shmprim_slab_owner_audit *report);
 
 /* ---- region form ---- */
 /** Writes a fresh slab, every slot free, in a region at an offset (header, metadata, data).
@@ -516,6 +634,20 @@ SHMPRIM_API shmprim_status shmprim_slab_reclaim(shmprim_slab *slab, uint32_t dea
  * @param slab   the slab
  * @param report receives the census */
 SHMPRIM_API void shmprim_slab_audit(shmprim_slab *slab, shmprim_slab_audit_report *report);
+/** shmprim_slab_raw_reclaim_dead() for the region form.
+ * @param slab     the slab, with an owner id of its own
+ * @param flags    SHMPRIM_RECLAIM_IN_FLIGHT or 0
+ * @param liveness says whether an owner id's process is alive; NULL: the ids are pids
+ * @param arg      passed to liveness
+ * @param report   receives what came back, from whom (may be NULL)
+ * @return as shmprim_slab_raw_reclaim_dead() */
+SHMPRIM_API shmprim_status shmprim_slab_reclaim_dead(shmprim_slab *slab, uint32_t flags,
+                                                     shmprim_slab_liveness_fn liveness, void *arg,
+                                                     shmprim_slab_dead_report *report);
+/** shmprim_slab_raw_audit_owners() for the region form.
+ * @param slab   the slab
+ * @param report receives the owners, smallest id first */
+SHMPRIM_API void shmprim_slab_audit_owners(shmprim_slab *slab, shmprim_slab_owner_audit *report);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,8 @@
  * The scribbler writes 0, ~0, values near the u32/u64 wrap, random words,
  * and half words (a torn store) at random offsets anywhere in the region,
  * headers included. In turn the victim is the ring's producer, its consumer,
- * and a slab user (allocate, mark, free, adopt, reclaim), each also
+ * and a slab user (allocate, mark, free, adopt, reclaim, reclaim_dead, the
+ * audits), each also
  * re-attaching now and then. The victim checks:
  *   - every call returns a documented value, and a slot pointer it gets back
  *     lies inside the slab's data array;
@@ -32,8 +33,9 @@
 #define CAP 64u
 #define SLOTS 32u
 #define SLOT_SIZE 64u
-/* Loop iterations one call may take: the largest per-call bound in slab.h
- * (reclaim's). Each slab call is also held to its own bound there. */
+/* Loop iterations one call may take, unless held to a bound of its own: the
+ * largest per-call bound in slab.h but reclaim_dead's (reclaim's). Each slab
+ * call is also held to its own bound there. */
 #define LOOP_BOUND SHMPRIM_SLAB_BOUND_RECLAIM(SLOTS)
 
 enum role { PRODUCER, CONSUMER, SLAB_USER, ROLES };
@@ -45,6 +47,7 @@ static volatile uint64_t scribbles;
 static volatile int stop_scribbling;
 static unsigned long worst_loops;
 static uint64_t calls, refusals;
+static uint64_t dead_calls, dead_found, lock_takeovers; /* reclaim_dead: calls, dead owners, takeovers */
 
 static void check_bound(unsigned long before, const char *call, unsigned long bound)
 {
@@ -218,8 +221,58 @@ static void check_slot_pointer(shmprim_slab *slab, void *p)
 		IPC_FAIL("slot pointer %p outside the data array [%p, %p)", p, (void *)lo, (void *)hi);
 }
 
+static shmprim_liveness odd_is_dead(uint32_t owner, void *arg)
+{
+	(void)arg;
+	return owner % 2 ? SHMPRIM_DEAD : SHMPRIM_ALIVE;
+}
+
+/* What reclaim_dead reports holds together whatever the scribbler wrote: the
+ * listed owners ascending and valid, their slots a part of the totals, the
+ * totals within one slab per pass. */
+static void check_dead_report(const shmprim_slab_dead_report *d)
+{
+	uint64_t alloc = 0, freeing = 0;
+	uint32_t k;
+
+	if (d->dead_listed > SHMPRIM_SLAB_REPORT_OWNERS || d->dead_listed + d->dead_unlisted != d->owners_dead)
+		IPC_FAIL("reclaim_dead listed %u + %u of %u dead owners", d->dead_listed, d->dead_unlisted, d->owners_dead);
+	for (k = 0; k < d->dead_listed; k++) {
+		const shmprim_slab_owner_slots *o = &d->dead[k].slots;
+
+		if (o->owner == 0 || o->owner > SHMPRIM_SLAB_OWNER_MAX || (k > 0 && o->owner <= d->dead[k - 1].slots.owner))
+			IPC_FAIL("reclaim_dead listed owner %u at %u", o->owner, k);
+		alloc += (uint64_t)o->allocated + o->in_flight;
+		freeing += o->freeing;
+	}
+	if (alloc > d->total.allocated || freeing > d->total.freeing ||
+	    d->total.reclaimed > SLOTS * SHMPRIM_SLAB_RECLAIM_DEAD_PASSES(SLOTS))
+		IPC_FAIL("reclaim_dead per-owner %" PRIu64 "/%" PRIu64 " against totals %u/%u, %u reclaimed", alloc, freeing,
+		         d->total.allocated, d->total.freeing, d->total.reclaimed);
+}
+
+static void check_owner_audit(const shmprim_slab_owner_audit *a)
+{
+	uint64_t slots = (uint64_t)a->slots_unlisted + a->anonymous;
+	uint32_t k;
+
+	if (a->owners_listed > SHMPRIM_SLAB_REPORT_OWNERS)
+		IPC_FAIL("audit_owners listed %u owners", a->owners_listed);
+	for (k = 0; k < a->owners_listed; k++) {
+		const shmprim_slab_owner_slots *o = &a->owner[k];
+
+		if (o->owner == 0 || o->owner > SHMPRIM_SLAB_OWNER_MAX || (k > 0 && o->owner <= a->owner[k - 1].owner))
+			IPC_FAIL("audit_owners listed owner %u at %u", o->owner, k);
+		slots += (uint64_t)o->allocated + o->in_flight + o->freeing;
+	}
+	if (slots > SLOTS)
+		IPC_FAIL("audit_owners counted %" PRIu64 " slots of %u", slots, SLOTS);
+}
+
 static void victim_slab(ipc_rng *r)
 {
+	shmprim_slab_dead_report dead_rep;
+	shmprim_slab_owner_audit owners;
 	shmprim_slab slab;
 	shmprim_slot_handle held[8];
 	uint32_t n = 0;
@@ -282,7 +335,7 @@ static void victim_slab(ipc_rng *r)
 			bound = SHMPRIM_SLAB_BOUND_STATE_CHANGE;
 			if (!status_documented_for_slot_op(st))
 				IPC_FAIL("adopt returned %s", shmprim_status_str(st));
-		} else if (op == 13) {
+		} else if (op == 13 && ipc_below(r, 2)) {
 			shmprim_reclaim_report rep;
 
 			st = shmprim_slab_reclaim(&slab, 1 + (uint32_t)ipc_below(r, 8), SHMPRIM_RECLAIM_IN_FLIGHT, &rep);
@@ -291,6 +344,17 @@ static void victim_slab(ipc_rng *r)
 				IPC_FAIL("reclaim returned %s", shmprim_status_str(st));
 			if (rep.reclaimed > SLOTS)
 				IPC_FAIL("reclaim returned %u slots of %u", rep.reclaimed, SLOTS);
+		} else if (op == 13) {
+			/* mostly the fake liveness (odd ids dead), now and then real pids */
+			st = shmprim_slab_reclaim_dead(&slab, SHMPRIM_RECLAIM_IN_FLIGHT, ipc_below(r, 8) ? odd_is_dead : NULL,
+			                               NULL, &dead_rep);
+			bound = SHMPRIM_SLAB_BOUND_RECLAIM_DEAD(SLOTS);
+			if (st != SHMPRIM_OK && st != SHMPRIM_ERR_CORRUPT && st != SHMPRIM_ERR_CONTENDED)
+				IPC_FAIL("reclaim_dead returned %s", shmprim_status_str(st));
+			check_dead_report(&dead_rep);
+			dead_calls++;
+			dead_found += dead_rep.owners_dead;
+			lock_takeovers += dead_rep.lock_taken_from != 0;
 		} else if (op == 14) {
 			shmprim_slab_audit_report a;
 
@@ -301,6 +365,11 @@ static void victim_slab(ipc_rng *r)
 				IPC_FAIL("audit walked %u links", a.on_free_list);
 			if (shmprim_slab_free_count_approx(&slab) > SLOTS)
 				IPC_FAIL("free_count_approx above the slot count%s", "");
+			check_bound(before, "free_count_approx", SHMPRIM_SLAB_BOUND_AUDIT(SLOTS));
+			before = shmprim_loop_count;
+			shmprim_slab_audit_owners(&slab, &owners);
+			bound = SHMPRIM_SLAB_BOUND_AUDIT_OWNERS(SLOTS);
+			check_owner_audit(&owners);
 		} else if (op >= 16) {
 			/* the cache's own calls: each gives back up to CACHE_MAX slots */
 			uint32_t pick = (uint32_t)ipc_below(r, 3);
@@ -414,6 +483,8 @@ int main(int argc, char **argv)
 	printf("scribble test (%s): %" PRIu64 " calls, %" PRIu64 " attach refusals, worst call %lu loop iterations "
 	       "(bound %lu), seed %" PRIu64 "\n",
 	       shmprim_backend_name(), calls, refusals, worst_loops, LOOP_BOUND, seed);
+	printf("reclaim_dead: %" PRIu64 " calls, %" PRIu64 " dead owners found, %" PRIu64 " scribbled locks taken over\n",
+	       dead_calls, dead_found, lock_takeovers);
 	shmprim_shm_close(&shm);
 	return 0;
 }

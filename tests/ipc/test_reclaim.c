@@ -72,6 +72,18 @@ static void expect_whole(shmprim_slab *slab, uint32_t allocated, uint32_t in_fli
 	cr_assert_eq(a.bad_state, 0);
 }
 
+/* The census when `held` slots are held in any state: the rest listed, none leaked. */
+static void expect_whole_but(shmprim_slab *slab, uint32_t held)
+{
+	shmprim_slab_audit_report a;
+
+	shmprim_slab_audit(slab, &a);
+	cr_assert(a.list_ok, "free list broken");
+	cr_assert_eq(a.on_free_list, shmprim_slab_slot_count(slab) - held, "listed %u, want %u", a.on_free_list,
+	             shmprim_slab_slot_count(slab) - held);
+	cr_assert_eq(a.bad_state, 0);
+}
+
 /* Pops the head exactly as try_alloc's A2 does, and stops there (the killed
  * allocator's window before its A3 records it). Returns the index. */
 static uint32_t pop_and_die(shmprim_slab *slab)
@@ -535,6 +547,221 @@ Test(reclaim, sigkilled_child_with_a_cache, .timeout = 20)
 	cr_assert_eq(shmprim_slab_flush_cache(&slab), SHMPRIM_OK);
 	expect_whole(&slab, 0, 0);
 	munmap(mem, bytes);
+}
+
+/* ---- recovery in one call, with real processes (pids as owner ids) ----
+ * Children allocate with their pid as owner id; some are SIGKILLed; one
+ * reclaim_dead (default liveness: pids) takes back exactly theirs, and the
+ * audit names them before and nobody dead after. */
+
+enum { KIDS = 4, KID_SLOTS = 64 };
+
+typedef struct kid_ctl {
+	uint32_t ready, failed;
+	uint32_t allocated, in_flight, cached;
+} kid_ctl;
+
+/* Child k: k + 2 slots allocated, one of them (even k) marked in flight, and
+ * (odd k) one more freed into a cache of 2. Reports, then waits to be killed. */
+static void kid_body(shmprim_slab *slab, kid_ctl *ctl, int k)
+{
+	shmprim_slot_handle h;
+	int i, bad = shmprim_slab_set_owner(slab, (uint32_t)getpid()) != SHMPRIM_OK;
+
+	if (k % 2)
+		bad |= shmprim_slab_set_cache(slab, 2) != SHMPRIM_OK;
+	for (i = 0; i < k + 2 && !bad; i++) {
+		bad |= shmprim_slab_try_alloc(slab, &h) != SHMPRIM_ALLOC_OK;
+		if (i == 0 && k % 2 == 0)
+			bad |= shmprim_slab_mark_in_flight(slab, h) != SHMPRIM_OK;
+	}
+	if (k % 2 && !bad) {
+		bad |= shmprim_slab_try_alloc(slab, &h) != SHMPRIM_ALLOC_OK;
+		bad |= shmprim_slab_free_allocated(slab, h) != SHMPRIM_OK;
+	}
+	ctl->in_flight = k % 2 == 0;
+	ctl->allocated = (uint32_t)(k + 2) - ctl->in_flight;
+	ctl->cached = k % 2;
+	__atomic_store_n(&ctl->failed, (uint32_t)bad, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->ready, 1, __ATOMIC_RELEASE);
+	for (;;)
+		pause();
+}
+
+static pid_t kid_start(shmprim_slab *slab, kid_ctl *ctl, int k)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		kid_body(slab, ctl, k); /* never returns */
+	while (!__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE))
+		ipc_sleep_ns(100000);
+	cr_assert_eq(ctl->failed, 0, "child %d's own calls failed", k);
+	return pid;
+}
+
+static void kid_kill(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* The audit's entry for owner, or NULL. */
+static const shmprim_slab_owner_slots *audit_entry(const shmprim_slab_owner_audit *o, uint32_t owner)
+{
+	uint32_t k;
+
+	for (k = 0; k < o->owners_listed; k++)
+		if (o->owner[k].owner == owner)
+			return &o->owner[k];
+	return NULL;
+}
+
+static void expect_slots(const shmprim_slab_owner_slots *s, const kid_ctl *ctl, const char *what)
+{
+	cr_assert_not_null(s, "%s: not named", what);
+	cr_assert_eq(s->allocated, ctl->allocated, "%s: allocated %u, want %u", what, s->allocated, ctl->allocated);
+	cr_assert_eq(s->in_flight, ctl->in_flight, "%s: in flight %u, want %u", what, s->in_flight, ctl->in_flight);
+	cr_assert_eq(s->freeing, ctl->cached, "%s: freeing %u, want %u", what, s->freeing, ctl->cached);
+}
+
+Test(reclaim, reclaim_dead_takes_back_exactly_what_killed_children_held, .timeout = 30)
+{
+	size_t bytes = 4096 + shmprim_slab_required_size(KID_SLOTS, 40);
+	unsigned char *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	kid_ctl *ctl = (kid_ctl *)mem;
+	shmprim_slab slab;
+	shmprim_slot_handle mine;
+	shmprim_slab_owner_audit o;
+	shmprim_slab_dead_report r;
+	pid_t kid[KIDS];
+	uint32_t me = (uint32_t)getpid(), held = 0, back = 0, k, j;
+
+	cr_assert_neq(mem, MAP_FAILED);
+	cr_assert_eq(shmprim_slab_init(&slab, shmprim_region_from_raw(mem + 4096, bytes - 4096), 0, KID_SLOTS, 40),
+	             SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_set_owner(&slab, me), SHMPRIM_OK);
+	cr_assert_eq(shmprim_slab_try_alloc(&slab, &mine), SHMPRIM_ALLOC_OK);
+	for (k = 0; k < KIDS; k++) {
+		kid[k] = kid_start(&slab, &ctl[k], (int)k);
+		held += ctl[k].allocated + ctl[k].in_flight + ctl[k].cached;
+	}
+
+	/* Before: the audit names the parent and every child, exactly. */
+	shmprim_slab_audit_owners(&slab, &o);
+	cr_assert_eq(o.owners_listed, KIDS + 1);
+	cr_assert_eq(o.slots_unlisted, 0);
+	cr_assert_eq(o.anonymous, 0);
+	cr_assert(audit_entry(&o, me) && audit_entry(&o, me)->allocated == 1);
+	for (k = 0; k < KIDS; k++)
+		expect_slots(audit_entry(&o, (uint32_t)kid[k]), &ctl[k], "before");
+
+	/* Children 0, 2 and 3 die; child 1 sleeps on. */
+	for (k = 0; k < KIDS; k++)
+		if (k != 1) {
+			kid_kill(kid[k]);
+			back += ctl[k].allocated + ctl[k].in_flight + ctl[k].cached;
+		}
+	cr_assert_eq(shmprim_slab_reclaim_dead(&slab, SHMPRIM_RECLAIM_IN_FLIGHT, NULL, NULL, &r), SHMPRIM_OK);
+	cr_assert_eq(r.owners_dead, KIDS - 1);
+	cr_assert_eq(r.owners_alive, 2, "the parent and child 1");
+	cr_assert_eq(r.dead_listed, KIDS - 1);
+	cr_assert_eq(r.dead_unlisted, 0);
+	cr_assert_eq(r.lock_taken_from, 0);
+	cr_assert_eq(r.total.reclaimed, back);
+	cr_assert_eq(r.total.orphans, 0);
+	cr_assert_eq(r.total.busy, ctl[1].cached, "child 1's cached slot, a live owner's");
+	for (j = 0; j < r.dead_listed; j++) {
+		cr_assert_eq(r.dead[j].status, SHMPRIM_OK);
+		if (j > 0)
+			cr_assert_gt(r.dead[j].slots.owner, r.dead[j - 1].slots.owner, "smallest id first");
+		for (k = 0; k < KIDS && (uint32_t)kid[k] != r.dead[j].slots.owner; k++)
+			;
+		cr_assert(k < KIDS && k != 1, "dead[%u] names %u, no killed child", j, r.dead[j].slots.owner);
+		expect_slots(&r.dead[j].slots, &ctl[k], "reclaimed");
+	}
+
+	/* After: nobody dead is named; the census is exact. */
+	shmprim_slab_audit_owners(&slab, &o);
+	cr_assert_eq(o.owners_listed, 2);
+	cr_assert(audit_entry(&o, me) && audit_entry(&o, me)->allocated == 1);
+	expect_slots(audit_entry(&o, (uint32_t)kid[1]), &ctl[1], "the live child");
+	expect_whole_but(&slab, held - back + 1);
+
+	/* The last child dies: the next call takes its slots, its cached one too. */
+	kid_kill(kid[1]);
+	cr_assert_eq(shmprim_slab_reclaim_dead(&slab, SHMPRIM_RECLAIM_IN_FLIGHT, NULL, NULL, &r), SHMPRIM_OK);
+	cr_assert_eq(r.owners_dead, 1);
+	cr_assert_eq(r.owners_alive, 1);
+	cr_assert_eq(r.dead[0].slots.owner, (uint32_t)kid[1]);
+	expect_slots(&r.dead[0].slots, &ctl[1], "the last child");
+	shmprim_slab_audit_owners(&slab, &o);
+	cr_assert_eq(o.owners_listed, 1);
+	cr_assert_eq(o.owner[0].owner, me);
+	cr_assert_eq(shmprim_slab_free_allocated(&slab, mine), SHMPRIM_OK);
+	expect_whole(&slab, 0, 0);
+	munmap(mem, bytes);
+}
+
+/* The scribbler's lock word: reclaim_lock set to an impossible id, to a pid
+ * that is gone, to a zombie's, to a live (sleeping) child's. Only the live
+ * one blocks reclaim_dead, and only while it lives. */
+static void expect_lock_taken(shmprim_slab *slab, uint32_t holder, const char *what)
+{
+	shmprim_slab_dead_report r;
+	shmprim_status st;
+
+	slab->raw.header->reclaim_lock = holder;
+	st = shmprim_slab_reclaim_dead(slab, 0, NULL, NULL, &r);
+	cr_assert_eq(st, SHMPRIM_OK, "%s (%u): %s", what, holder, shmprim_status_str(st));
+	cr_assert_eq(r.lock_taken_from, holder, "%s", what);
+	cr_assert_eq(slab->raw.header->reclaim_lock, 0, "%s: released", what);
+}
+
+Test(reclaim, a_scribbled_reclaim_lock_blocks_only_while_a_live_holder_lives, .timeout = 20)
+{
+	shmprim_slab slab;
+	shmprim_heap_region heap = make(&slab, SLOTS);
+	shmprim_slab_dead_report r;
+	pid_t gone, zombie, live;
+	int status;
+
+	cr_assert_eq(shmprim_slab_set_owner(&slab, (uint32_t)getpid()), SHMPRIM_OK);
+	expect_lock_taken(&slab, SHMPRIM_SLAB_OWNER_MAX + 1, "impossible id");
+	expect_lock_taken(&slab, 0xFFFFFFFFu, "impossible id");
+
+	gone = fork();
+	cr_assert_geq(gone, 0);
+	if (gone == 0)
+		_exit(0);
+	cr_assert_eq(waitpid(gone, &status, 0), gone);
+	expect_lock_taken(&slab, (uint32_t)gone, "a pid that is gone");
+
+	zombie = fork();
+	cr_assert_geq(zombie, 0);
+	if (zombie == 0)
+		_exit(0);
+	cr_assert_eq(waitid(P_PID, (id_t)zombie, NULL, WEXITED | WNOWAIT), 0); /* exited, not reaped */
+	expect_lock_taken(&slab, (uint32_t)zombie, "a zombie");
+	cr_assert_eq(waitpid(zombie, &status, 0), zombie);
+
+	live = fork();
+	cr_assert_geq(live, 0);
+	if (live == 0)
+		for (;;)
+			pause();
+	slab.raw.header->reclaim_lock = (uint32_t)live;
+	cr_assert_eq(shmprim_slab_reclaim_dead(&slab, 0, NULL, NULL, &r), SHMPRIM_ERR_CONTENDED, "a live pid");
+	cr_assert_eq(r.lock_taken_from, 0);
+	cr_assert_eq(slab.raw.header->reclaim_lock, (uint32_t)live, "a live holder keeps the lock");
+	kid_kill(live);
+	expect_lock_taken(&slab, (uint32_t)live, "the same pid, now gone");
+	expect_whole(&slab, 0, 0);
+	shmprim_heap_region_free(&heap);
 }
 
 /* ---- reclaim against live allocators ----

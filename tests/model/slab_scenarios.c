@@ -23,6 +23,8 @@ typedef struct slab_ctx {
 	shmprim_status st[MC_MAX_THREADS][4];
 	uint32_t go;                   /* a flag word for scenarios that sequence threads */
 	slab_fx *live;                 /* a live owner's handle, for the reclaim scenarios */
+	uint32_t taken_from[MC_MAX_THREADS]; /* reclaim_dead: whose lock each thread took over */
+	uint32_t reclaimed[MC_MAX_THREADS];  /* reclaim_dead: slots each thread got back */
 } slab_ctx;
 
 static slab_ctx *ctx_new(const scenario_arg *sa, uint32_t slots)
@@ -799,6 +801,60 @@ static void slab_reclaim_popped_orphan(void *arg)
 	slab_check_quiescent(c->fx, 2);
 }
 
+/* ---- the reclaim lock's takeover (reclaim_dead): owner 1 took the lock,
+ * detached the list and died holding a slot. Two live reclaimers (owners 2, 3)
+ * race to take the lock over from it; a fake liveness says 1 is dead and
+ * everyone else alive. Exactly one takes it over, from 1; the other finds a
+ * live holder (CONTENDED) or comes after and finds nothing left. S15 (a lock
+ * taken from any holder) lets the second steal it from the first mid-way:
+ * two reclaims at once take the orphan twice. ---- */
+static shmprim_liveness only_1_dead(uint32_t owner, void *arg)
+{
+	(void)arg;
+	return owner == 1 ? SHMPRIM_DEAD : SHMPRIM_ALIVE;
+}
+
+static void takeover_reclaimer(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self();
+	slab_fx *h = with_owner(c->fx, (uint32_t)t + 1u);
+	shmprim_slab_dead_report r;
+	shmprim_status st = h->form == FX_REGION
+	                    ? shmprim_slab_reclaim_dead(&h->region_slab, 0, only_1_dead, NULL, &r)
+	                    : shmprim_slab_raw_reclaim_dead(&h->raw_slab, 0, only_1_dead, NULL, &r);
+
+	mc_assert(st == SHMPRIM_OK || st == SHMPRIM_ERR_CONTENDED);
+	mc_assert(r.lock_taken_from == 0 || r.lock_taken_from == 1); /* never from a live reclaimer */
+	mc_assert_eq(r.total.corrupt, 0);
+	mc_assert_eq(r.total.busy, 0);
+	c->taken_from[t] = r.lock_taken_from;
+	c->reclaimed[t] = r.total.reclaimed;
+}
+
+static void slab_reclaim_lock_takeover(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	slab_fx *dead = with_owner(c->fx, 1);
+	uint64_t head;
+	int a, b;
+
+	c->h[0] = alloc_ok(dead);
+	/* owner 1's reclaim: R1 (lock), R2 (detach the one listed slot), then death */
+	sp_store_relaxed_u32(&c->fx->header->reclaim_lock, 1);
+	head = sp_load_relaxed_u64(&c->fx->header->free_head);
+	sp_store_relaxed_u64(&c->fx->header->free_head,
+	                     ((uint64_t)((uint32_t)(head >> 32) + 1u) << 32) | SHMPRIM_SLAB_END);
+	a = mc_spawn(takeover_reclaimer, c);
+	b = mc_spawn(takeover_reclaimer, c);
+	mc_join(a);
+	mc_join(b);
+	mc_assert_eq((c->taken_from[a] == 1) + (c->taken_from[b] == 1), 1);
+	mc_assert_eq(c->reclaimed[a] + c->reclaimed[b], 2); /* owner 1's slot and the orphan */
+	mc_assert_eq(sp_load_relaxed_u32(&c->fx->header->reclaim_lock), 0);
+	slab_check_quiescent(c->fx, 2);
+}
+
 /* ---- the per-handle cache (set_cache): cached slots are FREE|FREEING|owner
  * off the list, taken back by K1 and given back by K2 + push (src/slab_cache.c; the labels: src/slab.c).
  * Every scenario flushes the caches after the joins and checks, besides the
@@ -1103,6 +1159,7 @@ const scenario slab_scenarios[] = {
 	{"slab_attach_second_handle", slab_attach_second_handle, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_reclaim_vs_live", slab_reclaim_vs_live, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_reclaim_popped_orphan", slab_reclaim_popped_orphan, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_reclaim_lock_takeover", slab_reclaim_lock_takeover, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_release_sequence_3t", slab_release_sequence_3t, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_cache_vs_stale_free", slab_cache_vs_stale_free, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_cache_copied_race", slab_cache_copied_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
