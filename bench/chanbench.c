@@ -58,8 +58,8 @@ static const size_case sizes[] = {
 #define RTT_SIZE 64u
 #define RTT_ROUNDS 50000u
 #define BATCH 32u
-/* Both designs get room for this many max-size messages (A: rounded up to a power of two of bytes). */
-#define ROOM 256u
+/* Both designs get room for --room max-size messages (A: rounded up to a power of two of bytes). */
+#define ROOM opt.room
 #define MAX_PASSES 32
 #define WAIT_NS (10ull * 1000000000ull)   /* blocking calls' timeout */
 #define STUCK_NS (60ull * 1000000000ull)  /* a busy side gives up (counted as an error) after this */
@@ -70,8 +70,9 @@ static struct {
 	double scale;
 	int quick;
 	int selftest_corrupt;
+	uint32_t room;
 	double ticks_per_ns;
-} opt = {5, {0, 1}, 1.0, 0, 0, 1.0};
+} opt = {5, {0, 1}, 1.0, 0, 0, 256, 1.0};
 
 /* ---- the message sequence ---- */
 
@@ -691,10 +692,12 @@ static double pass_bounce[MAX_PASSES];
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: shmprim-chanbench [--runs N] [--scale F] [--cpus A,B] [--quick] [--selftest-corrupt]\n"
+	fprintf(stderr, "usage: shmprim-chanbench [--runs N] [--scale F] [--cpus A,B] [--room N] [--quick] [--selftest-corrupt]\n"
 	                "  --runs N            measured passes after one warm-up pass (1..%d, default 5)\n"
 	                "  --scale F           multiply every message and round-trip count (default 1)\n"
 	                "  --cpus A,B          the producer's and the consumer's CPU (default 0,1)\n"
+	                "  --room N            room in both designs for N max-size messages, a power of two\n"
+	                "                      in [2, 4096] (default 256)\n"
 	                "  --quick             counts / 50 (the bench test suite)\n"
 	                "  --selftest-corrupt  design B's zero-copy producer spoils one byte of one 64 B\n"
 	                "                      message: that row must come out FAILED (exit 1)\n",
@@ -723,6 +726,12 @@ static int parse(int argc, char **argv)
 			opt.scale = strtod(argv[++i], &endp);
 			if (*endp || !(opt.scale > 0) || opt.scale > 100)
 				return -1;
+		} else if (strcmp(a, "--room") == 0 && i + 1 < argc) {
+			long n = strtol(argv[++i], &endp, 10);
+
+			if (*endp || n < 2 || n > 4096 || (n & (n - 1)))
+				return -1;
+			opt.room = (uint32_t)n;
 		} else if (strcmp(a, "--cpus") == 0 && i + 1 < argc) {
 			if (sscanf(argv[++i], "%d,%d", &opt.cpu[0], &opt.cpu[1]) != 2 || opt.cpu[0] < 0 ||
 			    opt.cpu[1] < 0 || opt.cpu[0] == opt.cpu[1])
