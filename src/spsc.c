@@ -307,6 +307,7 @@ void shmprim_spsc_raw_split(const shmprim_spsc_raw *ring, shmprim_spsc_producer 
 		producer->local_head = pos;
 		producer->cached_tail = tail;
 		producer->token = 0;
+		producer->next_check_ns = 0; /* push_wait checks the consumer at its first call */
 	}
 	if (consumer) {
 		consumer->geo = ring->geo;

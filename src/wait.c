@@ -176,6 +176,19 @@ static int peer_claim_dead(uint64_t *peer_claim)
 	return sp_claim_state(word) == SHMPRIM_SIDE_HELD && shmprim_proc_liveness(word) == SHMPRIM_DEAD;
 }
 
+/* Whether a check of the peer is due, at most once per check interval;
+ * advances *next_ns when it is. */
+static int progress_check_due(uint64_t *next_ns, const shmprim_wait_opts *opts)
+{
+	uint64_t check = opts && opts->check_ns ? opts->check_ns : SHMPRIM_WAIT_DEFAULT_CHECK_NS;
+	uint64_t now = now_ns();
+
+	if (now < *next_ns)
+		return 0;
+	*next_ns = now + check;
+	return 1;
+}
+
 /* peer_claim: the ring peer's claim word (NULL for the slab). */
 static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleeper *s, uint64_t *peer_claim,
                                uint64_t timeout_ns, const shmprim_wait_opts *opts)
@@ -326,6 +339,10 @@ shmprim_status shmprim_spsc_push_wait(shmprim_spsc_producer *p, const void *entr
 
 	if (!p || !entry)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
+	/* Also while pushes succeed: a dead consumer is reported within one check
+	 * interval, not only once the ring has filled (a clock read per call). */
+	if (progress_check_due(&p->next_check_ns, opts) && peer_claim_dead(&ring_of_producer(p)->consumer_claim))
+		return SHMPRIM_ERR_PEER_DEAD;
 	x.p = p;
 	x.entry = entry;
 	producer_sleeper(p, &s);

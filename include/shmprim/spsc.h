@@ -103,6 +103,8 @@ typedef struct shmprim_spsc_producer {
 	uint32_t cached_tail;     /**< last tail seen; reloaded only when the ring looks full */
 	/** this side's claim (claim.h): the token it was taken with; 0 from split (unclaimed) */
 	uint64_t token;
+	/** private: when push_wait next checks the consumer while pushes succeed (CLOCK_MONOTONIC ns) */
+	uint64_t next_check_ns;
 	/** private: keeps whatever lies after the handle off its lines */
 	unsigned char pad_after[SHMPRIM_HANDLE_PAD];
 } shmprim_spsc_producer;

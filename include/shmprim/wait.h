@@ -23,8 +23,13 @@
  * SHMPRIM_ERR_PEER_DEAD (the consumer first drains what it published), with
  * no watched peer needed. Bound: a blocked ring wait, once past its spin,
  * notices a dead or closed peer within check_ns (default 20 ms) plus one
- * /proc/PID/stat read, and at once when a close wakes it. A side making progress notices when it next
- * blocks: a producer once the ring is full (at most capacity pushes later).
+ * /proc/PID/stat read, and at once when a close wakes it. A producer making
+ * progress (push_wait succeeding at once) checks the consumer's claim too, at
+ * most once per check_ns (it reads the clock on every call): a dead consumer
+ * is reported within check_ns of the death plus one /proc read. A consumer
+ * making progress is draining what a dead producer published: it gets
+ * SHMPRIM_ERR_PEER_DEAD when that is done. A closed consumer is noticed by a
+ * progressing producer once the ring is full (at most capacity pushes).
  *
  * The words involved live in shared memory and are only hints: a peer that
  * forges them can cause extra wake syscalls or make a waiter sleep until its

@@ -343,3 +343,63 @@ Test(claims, sigkilled_producer_gives_peer_dead_after_the_drain)
 	(void)sh;
 	munmap(mem, len);
 }
+
+/* A consumer SIGKILLed while the producer still has room: push_wait, which
+ * keeps succeeding, must report PEER_DEAD within the check interval (5 ms
+ * here) plus slack, not only once the ring has filled. */
+Test(claims, sigkilled_consumer_is_noticed_while_pushes_succeed)
+{
+	shmprim_spsc ring;
+	shmprim_spsc_producer p;
+	shmprim_wait_opts opts;
+	struct shared *sh;
+	void *mem;
+	size_t len;
+	pid_t c;
+	uint64_t v, sent = 0, t_kill = 0, t_dead = 0;
+	shmprim_status st = SHMPRIM_OK;
+
+	sh = setup(&ring, 1, &mem, &len);
+	c = fork();
+	cr_assert(c >= 0);
+	if (c == 0) {
+		shmprim_spsc_consumer cons;
+
+		if (shmprim_spsc_take_consumer(&ring, &cons, NULL) != SHMPRIM_OK)
+			_exit(3);
+		sh->count = 1; /* taken */
+		for (;;) /* takes nothing: the producer must not fill the ring before the kill */
+			pause();
+	}
+	while (sh->count == 0)
+		usleep(100);
+	cr_assert_eq(shmprim_spsc_take_producer(&ring, &p, NULL), SHMPRIM_OK);
+	memset(&opts, 0, sizeof(opts));
+	opts.spin = SHMPRIM_WAIT_DEFAULT_SPIN;
+	opts.check_ns = 5000000;
+	/* A slow producer: one push per 1 ms, far fewer than CAP before the check. */
+	for (v = 0; v < CAP - 1; v++) {
+		struct timespec now;
+
+		if (v == 5) {
+			kill(c, SIGKILL);
+			cr_assert_eq(reap(c), 128 + SIGKILL);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			t_kill = (uint64_t)now.tv_sec * SEC + (uint64_t)now.tv_nsec;
+		}
+		st = shmprim_spsc_push_wait(&p, &v, SEC, &opts);
+		if (st != SHMPRIM_OK) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			t_dead = (uint64_t)now.tv_sec * SEC + (uint64_t)now.tv_nsec;
+			break;
+		}
+		sent++;
+		usleep(1000);
+	}
+	cr_assert_eq(st, SHMPRIM_ERR_PEER_DEAD, "after %llu pushes: %s", (unsigned long long)sent, shmprim_status_str(st));
+	cr_assert(sent >= 5 && sent < CAP - 1, "PEER_DEAD after %llu pushes: not while the ring had room",
+	          (unsigned long long)sent);
+	cr_assert(t_dead - t_kill < 5000000ull + 200000000ull, "PEER_DEAD %.1f ms after the kill",
+	          (double)(t_dead - t_kill) / 1e6);
+	munmap(mem, len);
+}
