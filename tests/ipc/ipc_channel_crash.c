@@ -36,6 +36,10 @@ typedef struct crash_ctl {
 	uint64_t sent_done; /* messages whose send returned OK */
 	uint32_t in_loan;   /* 1: loaned, being written; 2: written, being sent; 0 otherwise */
 	int32_t p_taking;   /* the last producer about to take the side */
+	/* Every process about to take a side since its last recorded holder:
+	 * any of them may have taken it and been killed before recording. */
+	int32_t p_takers[64], c_takers[64];
+	uint32_t p_ntakers, c_ntakers;
 	int32_t p_holder;   /* the last producer that took it */
 	uint64_t producer_final;
 	uint64_t p_inflight_arrived; /* resumes where the dead one's send under way had gone through */
@@ -68,7 +72,11 @@ static void take_side(shmprim_channel *ch, int producer, shmprim_channel_produce
 	int32_t *taking = producer ? &ctl->p_taking : &ctl->c_taking;
 	int32_t *holding = producer ? &ctl->p_holder : &ctl->c_holder;
 	const char *role = producer ? "producer" : "consumer";
+	int32_t *takers = producer ? ctl->p_takers : ctl->c_takers;
+	uint32_t *n_takers = producer ? &ctl->p_ntakers : &ctl->c_ntakers;
 	int32_t before_taking, before_holder, zombie = LD(ctl->zombie);
+	uint32_t ntakers, k;
+	int known = 0;
 	shmprim_claim_holder h;
 	shmprim_status st;
 
@@ -77,22 +85,31 @@ static void take_side(shmprim_channel *ch, int producer, shmprim_channel_produce
 		ch_child_fail(&ctl->fail, "%s: open_fd: %s", role, shmprim_status_str(st));
 	before_taking = LD(*taking);
 	before_holder = LD(*holding);
+	ntakers = LD(*n_takers);
+	if (ntakers < 64)
+		ST(takers[ntakers], (int32_t)getpid());
+	ST(*n_takers, ntakers + 1);
 	ST(*taking, (int32_t)getpid());
 	st = producer ? shmprim_channel_take_producer(ch, p, &h) : shmprim_channel_take_consumer(ch, c, &h);
 	if (st != SHMPRIM_OK)
 		ch_child_fail(&ctl->fail, "%s: take after a verified death: %s (holder pid %d)", role,
 		              shmprim_status_str(st), h.pid);
 	ST(*holding, (int32_t)getpid());
-	/* The holder was the last process that took the side, or the last one
-	 * that was about to (killed between its take and its record). */
+	ST(*n_takers, 0);
+	/* The holder was the last process that took the side, or one that was
+	 * about to since (killed between its take and its record; several in a
+	 * row may have been). */
+	known = h.pid == before_holder || h.pid == before_taking;
+	for (k = 0; k < ntakers && k < 64; k++)
+		known |= h.pid == takers[k];
 	if (h.state == SHMPRIM_SIDE_FREE) {
 		/* Only before anyone took it: nobody here leaves or closes early. */
 		if (before_holder != 0)
 			ch_child_fail(&ctl->fail, "%s: the side of dead %d was free", role, before_holder);
 	} else if (h.state != SHMPRIM_SIDE_HELD || h.liveness != SHMPRIM_DEAD ||
-	           (h.pid != before_holder && h.pid != before_taking)) {
-		ch_child_fail(&ctl->fail, "%s: took over from state %d pid %d liveness %d, want the dead %d or %d",
-		              role, (int)h.state, h.pid, (int)h.liveness, before_holder, before_taking);
+	           !known) {
+		ch_child_fail(&ctl->fail, "%s: took over from state %d pid %d liveness %d, want the dead %d, %d or one of %u takers since",
+		              role, (int)h.state, h.pid, (int)h.liveness, before_holder, before_taking, ntakers);
 	} else {
 		__atomic_add_fetch(producer ? &ctl->p_takeovers : &ctl->c_takeovers, 1, __ATOMIC_RELAXED);
 		if (zombie != 0 && h.pid == zombie)
