@@ -166,9 +166,11 @@ static void victim_ring(int producer, ipc_rng *r)
 			if (ipc_below(r, 8) == 0) {
 				shmprim_status st = shmprim_spsc_push_wait(&p, &e, 0, NULL);
 
-				/* CLOSED: the scribbler wrote 1 into the consumer's claim word. */
+				/* CLOSED: the scribbler wrote 1 into the consumer's claim word;
+				 * PEER_DEAD: it wrote a token that names no live process there
+				 * (push_wait checks the consumer's claim before it pushes). */
 				if (st != SHMPRIM_OK && st != SHMPRIM_ERR_TIMED_OUT && st != SHMPRIM_ERR_CORRUPT &&
-				    st != SHMPRIM_ERR_CLOSED)
+				    st != SHMPRIM_ERR_CLOSED && st != SHMPRIM_ERR_PEER_DEAD)
 					IPC_FAIL("push_wait returned %s", shmprim_status_str(st));
 			}
 			{
