@@ -55,9 +55,15 @@ static uint32_t record_bytes(uint32_t len)
 	return RECORD_HEADER + round8(len);
 }
 
+/* The tag a record at free-running position pos carries (layout.h). */
+static uint32_t tag_of(uint64_t pos)
+{
+	return (uint32_t)(pos >> 3) + 1u;
+}
+
 static uint64_t header_word(uint64_t pos, uint32_t kind_len)
 {
-	return ((uint64_t)((uint32_t)(pos >> 3) + 1u) << 32) | kind_len;
+	return ((uint64_t)tag_of(pos) << 32) | kind_len;
 }
 
 static uint64_t *word_at(unsigned char *data, uint32_t data_bytes, uint64_t pos)
@@ -224,7 +230,7 @@ static shmprim_status find_published_end(const shmprim_channel *ch, uint64_t rel
 		uint32_t span;
 
 		SHMPRIM_LOOP_TICK();
-		if (w >> 32 != (uint32_t)((uint32_t)(pos >> 3) + 1u))
+		if ((uint32_t)(w >> 32) != tag_of(pos))
 			break;
 		if (kind_len & SHMPRIM_CHANNEL_PAD) {
 			span = kind_len & ~SHMPRIM_CHANNEL_PAD;
@@ -570,7 +576,7 @@ static shmprim_status next_record(shmprim_channel_consumer *c, shmprim_channel_m
 		uint32_t span;
 
 		SHMPRIM_LOOP_TICK();
-		if (w >> 32 != (uint32_t)((uint32_t)(pos >> 3) + 1u))
+		if ((uint32_t)(w >> 32) != tag_of(pos))
 			return SHMPRIM_ERR_EMPTY;
 		if (kind_len & SHMPRIM_CHANNEL_PAD) {
 			span = kind_len & ~SHMPRIM_CHANNEL_PAD;
