@@ -48,6 +48,7 @@ static const gate_entry gate[] = {
 	{"R9", "cell seq accepted only inside its own cell", {"ring_cap2_3items"}, {NULL}},
 	{"R10", "consumer's cached head from a second read of head", {"ring_head_twice"}, {NULL}},
 	{"R11", "consumer's cached head from a second read of the seq", {"ring_head_twice"}, {NULL}},
+	{"R12", "bulk pop loads the last entry's seq relaxed", {"ring_pop_bulk"}, {NULL}},
 	/* S1': 3 threads x (alloc, write, free) needs 3 preemptions: the reduced
 	 * search finds it in 8 153 executions, the naive one in 18 240 031 (180 s) */
 	{"S1", "free-list head CAS without the ABA tag", {"slab_aba_preempt", NULL}, {"slab_aba_3t"}},
