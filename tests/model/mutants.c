@@ -69,6 +69,7 @@ static const gate_entry gate[] = {
 	{"C6", "claim taken by a store after a look, no CAS (K1)", {"chan_claims_free", "chan_claims_dead_holder"}, {NULL}},
 	{"K1", "claim given back (leave, close) with a relaxed CAS (K3)", {"ring_close_end", "chan_close"}, {NULL}},
 	{"S15", "reclaim lock taken over from any holder", {"slab_reclaim_lock_takeover"}, {NULL}},
+	{"S16", "alloc's second head read, after a bad link, relaxed", {"slab_scribbled_link"}, {NULL}},
 };
 
 static int test_no, failures;

@@ -1196,12 +1196,14 @@ static void slab_adopt_vs_reclaim(void *arg)
 	slab_check_quiescent(c->fx, 2);
 }
 
-/* ---- a scribbled link (A1 again): the free list's top slot links out of
- * range. T1 allocates on another handle while T2 frees the slot main holds.
- * If the head has not moved since T1 read it, the list is corrupt
- * (CORRUPT); if T2's push moved it, T1 retries from the new head and gets
- * T2's slot, with the bytes T2 wrote before its free. Either way the head
- * ends where the outcome says. ---- */
+/* ---- a scribbled link (A1 again): main holds slots 0 and 1, and the
+ * list's only slot, 2, links out of range. T1 allocates on another handle
+ * while T2 frees slot 0, linking it to 2 (its link was 1 before). If the head
+ * has not moved since T1 read it, the list is corrupt (CORRUPT); if T2's push
+ * moved it, T1 retries from the new head and gets slot 0, with the bytes T2
+ * wrote before its free, and the head goes back to 2. The second head read
+ * must acquire T2's push, or the link read after it may be slot 0's old one
+ * (1: a slot main holds), which the pop would install as the head (S16). ---- */
 static void scribbled_alloc(void *arg)
 {
 	slab_ctx *c = arg;
@@ -1232,15 +1234,17 @@ static void slab_scribbled_link(void *arg)
 	int ta, tf;
 	uint32_t top;
 
-	c->h[0] = alloc_ok(c->fx); /* slot 0; the list is 1 -> 2 */
+	c->h[0] = alloc_ok(c->fx); /* slot 0, its link still 1 */
+	c->h[1] = alloc_ok(c->fx); /* slot 1; the list is 2 */
 	mc_assert_eq(c->h[0].index, 0);
-	sp_store_relaxed_u32(&c->fx->meta[1].next_free, 77); /* a scribbler: out of range */
+	mc_assert_eq(c->h[1].index, 1);
+	sp_store_relaxed_u32(&c->fx->meta[2].next_free, 77); /* a scribbler: out of range */
 	ta = mc_spawn(scribbled_alloc, c);
 	tf = mc_spawn(scribbled_free, c);
 	mc_join(ta);
 	mc_join(tf);
 	top = (uint32_t)sp_load_relaxed_u64(&c->fx->header->free_head);
-	mc_assert_eq(top, c->res[ta][0] == SHMPRIM_ALLOC_OK ? 1u : 0u);
+	mc_assert_eq(top, c->res[ta][0] == SHMPRIM_ALLOC_OK ? 2u : 0u);
 }
 
 /* ---- the cache retires a slot whose last generation it handed out (K1,
