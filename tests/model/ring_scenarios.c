@@ -439,6 +439,70 @@ static void ring_pop_bulk(void *arg)
 	run_transfer(ring_fx_new(sa->form, sa->sc->a), sa->sc->b, false, producer, bulk_consumer);
 }
 
+/* ---- zero-copy across a wrap: cap 2, entry 1 pushed, then 2 and 3
+ * reserved, written in place and committed at once (slots 1 and 0: the
+ * reservation wraps, and the commit publishes the cell twice, P2 per run);
+ * the consumer peeks and releases 1, then peeks 2 and 3 across the wrap and
+ * releases both. ---- */
+static void zero_copy_producer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_producer *p = &c->fx->producer;
+	uint32_t k;
+	uint64_t v;
+
+	ring_push_wait(p, 1);
+	while ((k = shmprim_spsc_reserve(p, 2, NULL)) != 2) {
+		mc_assert(k < 2);
+		sp_spin_hint();
+	}
+	for (k = 0; k < 2; k++) {
+		void *e = shmprim_spsc_reserved_entry(p, k);
+
+		v = 2 + k;
+		sp_plain_write(e, sizeof(v));
+		memcpy(e, &v, sizeof(v));
+	}
+	mc_assert_eq(shmprim_spsc_commit(p, 2), 2);
+}
+
+static uint64_t peeked(shmprim_spsc_consumer *cons, uint32_t i)
+{
+	const void *e = shmprim_spsc_peeked_entry(cons, i);
+	uint64_t v;
+
+	sp_plain_read(e, sizeof(v));
+	memcpy(&v, e, sizeof(v));
+	return v;
+}
+
+static void zero_copy_consumer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_consumer *cons = &c->fx->consumer;
+	uint32_t k;
+
+	while (shmprim_spsc_peek(cons, 1) == 0)
+		sp_spin_hint();
+	mc_assert_eq(peeked(cons, 0), 1);
+	mc_assert_eq(shmprim_spsc_release(cons, 1), 1);
+	while ((k = shmprim_spsc_peek(cons, 2)) != 2) {
+		mc_assert(k < 2);
+		sp_spin_hint();
+	}
+	mc_assert_eq(peeked(cons, 0), 2);
+	mc_assert_eq(peeked(cons, 1), 3);
+	mc_assert_eq(shmprim_spsc_release(cons, 2), 2);
+	mc_assert_eq(shmprim_spsc_peek(cons, 1), 0);
+}
+
+static void ring_zero_copy_wrap(void *arg)
+{
+	const scenario_arg *sa = arg;
+
+	run_transfer(ring_fx_new(sa->form, 2), 3, false, zero_copy_producer, zero_copy_consumer);
+}
+
 /* ---- a producer that resumes after one died between P2 and P3 ----
  * Main pushes 1 and 2 one at a time (head stays 0: it is stored once a lap)
  * and that producer is gone. T1 attaches a second handle, whose split finds
@@ -504,5 +568,7 @@ const scenario ring_scenarios[] = {
 	/* pop_bulk across a wrap (R12); a producer resuming past head */
 	{"ring_pop_bulk", ring_pop_bulk, MC_TIER_EXHAUSTIVE, false, 2, 4},
 	{"ring_split_resume", ring_split_resume, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	/* reserve/commit and peek/release of 2 across the wrap */
+	{"ring_zero_copy_wrap", ring_zero_copy_wrap, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };
