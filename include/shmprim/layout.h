@@ -283,12 +283,12 @@ typedef struct shmprim_channel_header {
 	/* producer line */
 	uint64_t sent;              /**< 128: bytes of records published (a hint) */
 	uint8_t reserved1[56];      /**< 136: zero */
-	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep waiting for room */
+	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep waiting for room (2: on its readiness fd, ready.h) */
 	uint8_t reserved1b[60];     /**< 196: zero */
 	/* consumer line */
 	uint64_t released;          /**< 256: bytes of records the consumer is done with */
 	uint8_t reserved2[56];      /**< 264: zero */
-	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep waiting for a message */
+	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep waiting for a message (2: on its readiness fd) */
 	uint8_t reserved2b[60];     /**< 324: zero */
 	/* claims line */
 	uint64_t producer_claim;    /**< 384: claim word of the producer side */

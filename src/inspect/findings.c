@@ -210,14 +210,15 @@ static void channel_findings(insp_report *r, size_t i)
 		         c->messages, c->messages == 1 ? "" : "s");
 	if (c->consumer.state == SHMPRIM_SIDE_CLOSED)
 		insp_add(r, INSP_INFO, i, "channel at %llu: the consumer closed; sends return CLOSED", off);
-	if (c->consumer_sleeping == 1 && c->messages > 0)
+	/* 1: asleep in a futex wait; 2: armed on its readiness fd (<shmprim/ready.h>). */
+	if ((c->consumer_sleeping == 1 || c->consumer_sleeping == 2) && c->messages > 0)
 		insp_add(r, INSP_WARN, i,
 		         "channel at %llu: consumer asleep while %u messages are published: a lost wake-up (if it persists "
 		         "across refreshes)",
 		         off, c->messages);
-	if (c->producer_sleeping > 1 || c->consumer_sleeping > 1)
-		insp_add(r, INSP_WARN, i, "channel at %llu: a sleeping flag holds %u, not 0 or 1: scribbled?", off,
-		         c->consumer_sleeping > 1 ? c->consumer_sleeping : c->producer_sleeping);
+	if (c->producer_sleeping > 2 || c->consumer_sleeping > 2)
+		insp_add(r, INSP_WARN, i, "channel at %llu: a sleeping flag holds %u, not 0, 1 or 2: scribbled?", off,
+		         c->consumer_sleeping > 2 ? c->consumer_sleeping : c->producer_sleeping);
 }
 
 void insp_find(insp_report *r)
