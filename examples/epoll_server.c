@@ -37,7 +37,7 @@
 typedef struct server_channel {
 	shmprim_channel ch;
 	shmprim_channel_consumer c;
-	shmprim_channel_ready r;
+	shmprim_ready r;
 	int bell[2]; /* [0] the producer's end, [1] the server's */
 	uint64_t next; /* the sequence number expected next */
 	int done;
@@ -74,7 +74,7 @@ static void die(const char *what, shmprim_status st)
 static void producer(server_channel *s, uint32_t who, uint64_t count)
 {
 	shmprim_channel_producer p;
-	shmprim_channel_ready r;
+	shmprim_ready r;
 	unsigned char msg[MAX_MSG];
 	uint64_t seq, x = who + 1;
 	shmprim_status st;
@@ -102,7 +102,7 @@ static void producer(server_channel *s, uint32_t who, uint64_t count)
 		}
 		if (st != SHMPRIM_OK)
 			die("send", st);
-		(void)shmprim_channel_ready_notify(&r); /* a load while the server is busy */
+		(void)shmprim_ready_notify(&r); /* a load while the server is busy */
 		x = mix(x);
 		if ((x & 255) == 0) /* now and then a pause: the server goes to sleep */
 			usleep((useconds_t)(x >> 56) * 4u);
@@ -110,8 +110,8 @@ static void producer(server_channel *s, uint32_t who, uint64_t count)
 	st = shmprim_channel_producer_close(&p);
 	if (st != SHMPRIM_OK)
 		die("producer_close", st);
-	(void)shmprim_channel_ready_notify(&r);
-	(void)shmprim_channel_ready_close(&r);
+	(void)shmprim_ready_notify(&r);
+	(void)shmprim_ready_close(&r);
 }
 
 /* Drains channel k; 1 once it is done (END). */
@@ -137,7 +137,7 @@ static int serve(server_channel *s, uint32_t who, uint64_t count, uint64_t *bad)
 			s->next++;
 		}
 		(void)shmprim_channel_release(&s->c);
-		(void)shmprim_channel_ready_notify(&s->r); /* the producer may wait for room */
+		(void)shmprim_ready_notify(&s->r); /* the producer may wait for room */
 	}
 	if (s->next != count)
 		(*bad)++;
@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 		st = shmprim_channel_create_memfd(&s[k].ch, "epoll-server", DATA_BYTES, MAX_MSG);
 		if (st != SHMPRIM_OK)
 			die("create_memfd", st);
-		st = shmprim_channel_bell_pair(s[k].bell);
+		st = shmprim_ready_bell_pair(s[k].bell);
 		if (st != SHMPRIM_OK)
 			die("bell_pair", st);
 		pid = fork();
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 
 		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			fail = 1;
-		(void)shmprim_channel_ready_close(&s[k].r);
+		(void)shmprim_ready_close(&s[k].r);
 		(void)shmprim_channel_unmap(&s[k].ch);
 	}
 	printf("%u producers x %llu messages: %llu bad, %llu channel wake-ups, %llu timer ticks beside them\n", n,

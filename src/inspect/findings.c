@@ -102,9 +102,9 @@ static void ring_findings(insp_report *r, size_t i)
 		         off,
 		         (unsigned long long)(g->producer_claim.state == SHMPRIM_SIDE_IMPOSSIBLE ? g->producer_claim.word
 		                                                                                 : g->consumer_claim.word));
-	if (g->consumer_sleeping > 1 || g->producer_sleeping > 1)
-		insp_add(r, INSP_WARN, i, "ring at %llu: a sleeping flag holds %u, not 0 or 1: scribbled?", off,
-		         g->consumer_sleeping > 1 ? g->consumer_sleeping : g->producer_sleeping);
+	if (g->consumer_sleeping > 2 || g->producer_sleeping > 2) /* 2: armed on a readiness fd (ready.h) */
+		insp_add(r, INSP_WARN, i, "ring at %llu: a sleeping flag holds %u, not 0, 1 or 2: scribbled?", off,
+		         g->consumer_sleeping > 2 ? g->consumer_sleeping : g->producer_sleeping);
 }
 
 /* What a pid is to the rings in this report: "producer", "consumer" or "owner". */

@@ -14,6 +14,9 @@
  *                              rings; then spin-then-arm sides: rings never
  *                              exceed the peer's arm calls; figures printed
  *   ipc_channel_ready busy-only [N]  the first half alone (to run under strace -c -f)
+ *   ipc_channel_ready ring [N]  an SPSC ring's readiness on both sides, close;
+ *                              N entries (300000) with random sleeps, no lost
+ *                              wake-up
  */
 #include "ipc_channel_common.h"
 
@@ -93,7 +96,7 @@ static void readiness_both_sides(enum how how)
 	shmprim_channel ch;
 	shmprim_channel_producer p;
 	shmprim_channel_consumer c;
-	shmprim_channel_ready pr, cr;
+	shmprim_ready pr, cr;
 	shmprim_channel_msg m;
 	int bells[2], fd, n = 0;
 	char msg[MAX];
@@ -102,12 +105,12 @@ static void readiness_both_sides(enum how how)
 	IPC_OK(shmprim_channel_create_memfd(&ch, "ready_basic", DATA_BYTES, MAX));
 	IPC_OK(shmprim_channel_take_producer(&ch, &p, NULL));
 	IPC_OK(shmprim_channel_take_consumer(&ch, &c, NULL));
-	IPC_OK(shmprim_channel_bell_pair(bells));
+	IPC_OK(shmprim_ready_bell_pair(bells));
 	IPC_OK(shmprim_channel_producer_ready_open(&pr, &p, bells[0], -1));
 	IPC_OK(shmprim_channel_consumer_ready_open(&cr, &c, bells[1], -1));
 	close(bells[0]);
 	close(bells[1]);
-	IPC_OK(shmprim_channel_ready_fd(&cr, &fd));
+	IPC_OK(shmprim_ready_fd(&cr, &fd));
 	IPC_CHECK(fd == cr.fd, "ready_fd %d, r.fd %d", fd, cr.fd);
 
 	/* Consumer: armed on an empty channel, not readable; a send and notify ring once. */
@@ -115,8 +118,12 @@ static void readiness_both_sides(enum how how)
 	IPC_CHECK(!readable(cr.fd, how, 0), "%s: consumer fd readable on an empty channel", how_name[how]);
 	IPC_OK(shmprim_channel_send(&p, msg, 10));
 	IPC_CHECK(!readable(cr.fd, how, 0), "%s: readable before the notify", how_name[how]);
-	IPC_OK(shmprim_channel_ready_notify(&pr));
-	IPC_OK(shmprim_channel_ready_notify(&pr)); /* the flag is cleared: no second ring */
+	/* The blocking layer's wake (futex sleepers only) leaves the armed flag for notify. */
+	shmprim_channel_notify_consumer(&p);
+	IPC_CHECK(__atomic_load_n(&ch.header->consumer_sleeping, __ATOMIC_ACQUIRE) == 2,
+	          "the futex wake cleared an fd sleeper's flag (%u)", ch.header->consumer_sleeping);
+	IPC_OK(shmprim_ready_notify(&pr));
+	IPC_OK(shmprim_ready_notify(&pr)); /* the flag is cleared: no second ring */
 	IPC_CHECK(pr.rings == 1, "%s: producer rang %llu times, expected 1", how_name[how], (unsigned long long)pr.rings);
 	IPC_CHECK(readable(cr.fd, how, 0), "%s: consumer fd not readable after send + notify", how_name[how]);
 	EXPECT(shmprim_channel_consumer_arm(&cr), SHMPRIM_OK);
@@ -124,7 +131,7 @@ static void readiness_both_sides(enum how how)
 	IPC_OK(shmprim_channel_receive(&c, &m));
 	IPC_CHECK(m.len == 10, "len %u", m.len);
 	IPC_OK(shmprim_channel_release(&c));
-	IPC_OK(shmprim_channel_ready_notify(&cr)); /* producer not armed: no ring */
+	IPC_OK(shmprim_ready_notify(&cr)); /* producer not armed: no ring */
 	IPC_CHECK(cr.rings == 0, "%s: consumer rang %llu times with the producer awake", how_name[how],
 	          (unsigned long long)cr.rings);
 	EXPECT(shmprim_channel_consumer_arm(&cr), SHMPRIM_ERR_EMPTY);
@@ -139,7 +146,7 @@ static void readiness_both_sides(enum how how)
 	IPC_CHECK(!readable(pr.fd, how, 0), "%s: producer fd readable on a full channel", how_name[how]);
 	IPC_OK(shmprim_channel_receive(&c, &m));
 	IPC_OK(shmprim_channel_release(&c));
-	IPC_OK(shmprim_channel_ready_notify(&cr));
+	IPC_OK(shmprim_ready_notify(&cr));
 	IPC_CHECK(cr.rings == 1, "%s: consumer rang %llu times, expected 1", how_name[how], (unsigned long long)cr.rings);
 	IPC_CHECK(readable(pr.fd, how, 0), "%s: producer fd not readable after release + notify", how_name[how]);
 	EXPECT(shmprim_channel_producer_arm(&pr, MAX), SHMPRIM_OK);
@@ -155,14 +162,14 @@ static void readiness_both_sides(enum how how)
 	EXPECT(shmprim_channel_consumer_arm(&cr), SHMPRIM_ERR_EMPTY);
 	IPC_OK(shmprim_channel_send(&p, msg, 5));
 	IPC_OK(shmprim_channel_producer_close(&p));
-	IPC_OK(shmprim_channel_ready_notify(&pr));
+	IPC_OK(shmprim_ready_notify(&pr));
 	IPC_CHECK(readable(cr.fd, how, 0), "%s: consumer fd not readable after close + notify", how_name[how]);
 	EXPECT(shmprim_channel_consumer_arm(&cr), SHMPRIM_OK);
 	IPC_OK(shmprim_channel_receive(&c, &m));
 	EXPECT(shmprim_channel_consumer_arm(&cr), SHMPRIM_ERR_END);
-	IPC_OK(shmprim_channel_ready_close(&pr));
-	IPC_OK(shmprim_channel_ready_close(&cr));
-	EXPECT(shmprim_channel_ready_notify(&cr), SHMPRIM_ERR_INVALID_STATE);
+	IPC_OK(shmprim_ready_close(&pr));
+	IPC_OK(shmprim_ready_close(&cr));
+	EXPECT(shmprim_ready_notify(&cr), SHMPRIM_ERR_INVALID_STATE);
 	IPC_OK(shmprim_channel_unmap(&ch));
 }
 
@@ -172,7 +179,7 @@ static void consumer_closes(void)
 	shmprim_channel ch;
 	shmprim_channel_producer p;
 	shmprim_channel_consumer c;
-	shmprim_channel_ready pr, cr;
+	shmprim_ready pr, cr;
 	int bells[2];
 	char msg[MAX];
 
@@ -180,7 +187,7 @@ static void consumer_closes(void)
 	IPC_OK(shmprim_channel_create_memfd(&ch, "ready_cclose", DATA_BYTES, MAX));
 	IPC_OK(shmprim_channel_take_producer(&ch, &p, NULL));
 	IPC_OK(shmprim_channel_take_consumer(&ch, &c, NULL));
-	IPC_OK(shmprim_channel_bell_pair(bells));
+	IPC_OK(shmprim_ready_bell_pair(bells));
 	IPC_OK(shmprim_channel_producer_ready_open(&pr, &p, bells[0], -1));
 	IPC_OK(shmprim_channel_consumer_ready_open(&cr, &c, bells[1], -1));
 	close(bells[0]);
@@ -189,12 +196,12 @@ static void consumer_closes(void)
 		;
 	EXPECT(shmprim_channel_producer_arm(&pr, MAX), SHMPRIM_ERR_FULL);
 	IPC_OK(shmprim_channel_consumer_close(&c));
-	IPC_OK(shmprim_channel_ready_notify(&cr));
+	IPC_OK(shmprim_ready_notify(&cr));
 	IPC_CHECK(readable(pr.fd, BY_POLL, 0), "producer fd not readable after the consumer closed");
 	EXPECT(shmprim_channel_producer_arm(&pr, MAX), SHMPRIM_ERR_CLOSED);
 	/* A bell that is not a seqpacket socket is refused. */
 	{
-		shmprim_channel_ready bad;
+		shmprim_ready bad;
 		int pipefd[2];
 
 		IPC_CHECK(pipe(pipefd) == 0, "pipe");
@@ -203,8 +210,8 @@ static void consumer_closes(void)
 		close(pipefd[0]);
 		close(pipefd[1]);
 	}
-	IPC_OK(shmprim_channel_ready_close(&pr));
-	IPC_OK(shmprim_channel_ready_close(&cr));
+	IPC_OK(shmprim_ready_close(&pr));
+	IPC_OK(shmprim_ready_close(&cr));
 	IPC_OK(shmprim_channel_unmap(&ch));
 }
 
@@ -212,7 +219,7 @@ static void consumer_closes(void)
 
 /* Sleeps on r's fd, arms after each wake-up; what the first arm that does not
  * arm says, after at most wakes wake-ups (each within WAIT_MS). */
-static shmprim_status arm_after_wakes(shmprim_channel_ready *r, enum how how, int wakes)
+static shmprim_status arm_after_wakes(shmprim_ready *r, enum how how, int wakes)
 {
 	shmprim_status st = SHMPRIM_ERR_EMPTY;
 	int i;
@@ -239,7 +246,7 @@ static void death_producer(void *arg)
 {
 	shmprim_channel ch;
 	shmprim_channel_producer p;
-	shmprim_channel_ready pr;
+	shmprim_ready pr;
 	char msg[16] = "hello";
 	int i;
 
@@ -250,7 +257,7 @@ static void death_producer(void *arg)
 	for (i = 0; i < 3; i++)
 		if (shmprim_channel_send(&p, msg, 5) != SHMPRIM_OK)
 			ch_child_fail(&bctl->fail, "producer child: send %d", i);
-	(void)shmprim_channel_ready_notify(&pr);
+	(void)shmprim_ready_notify(&pr);
 	ST(bctl->step, 1);
 	for (;;)
 		pause();
@@ -261,7 +268,7 @@ static void death_consumer(void *arg)
 {
 	shmprim_channel ch;
 	shmprim_channel_consumer c;
-	shmprim_channel_ready cr;
+	shmprim_ready cr;
 
 	(void)arg;
 	if (shmprim_channel_open_fd(&ch, g_memfd) != SHMPRIM_OK || shmprim_channel_take_consumer(&ch, &c, NULL) != SHMPRIM_OK ||
@@ -290,7 +297,7 @@ static void producer_dies(int give_pidfd)
 {
 	shmprim_channel ch;
 	shmprim_channel_consumer c;
-	shmprim_channel_ready cr;
+	shmprim_ready cr;
 	shmprim_channel_msg m;
 	int bells[2], pidfd = -1, got = 0;
 	pid_t pid;
@@ -299,7 +306,7 @@ static void producer_dies(int give_pidfd)
 	memset(bctl, 0, sizeof(*bctl));
 	IPC_OK(shmprim_channel_create_memfd(&ch, "ready_death", DATA_BYTES, MAX));
 	IPC_OK(shmprim_channel_take_consumer(&ch, &c, NULL));
-	IPC_OK(shmprim_channel_bell_pair(bells));
+	IPC_OK(shmprim_ready_bell_pair(bells));
 	g_memfd = ch.shm.fd;
 	g_bell = bells[0];
 	pid = ch_fork(death_producer, NULL);
@@ -326,7 +333,7 @@ static void producer_dies(int give_pidfd)
 	waitpid(pid, NULL, 0);
 	if (pidfd >= 0)
 		close(pidfd);
-	IPC_OK(shmprim_channel_ready_close(&cr));
+	IPC_OK(shmprim_ready_close(&cr));
 	IPC_OK(shmprim_channel_unmap(&ch));
 }
 
@@ -335,14 +342,14 @@ static void consumer_dies(void)
 {
 	shmprim_channel ch;
 	shmprim_channel_producer p;
-	shmprim_channel_ready pr;
+	shmprim_ready pr;
 	int bells[2];
 	pid_t pid;
 
 	memset(bctl, 0, sizeof(*bctl));
 	IPC_OK(shmprim_channel_create_memfd(&ch, "ready_cdeath", DATA_BYTES, MAX));
 	IPC_OK(shmprim_channel_take_producer(&ch, &p, NULL));
-	IPC_OK(shmprim_channel_bell_pair(bells));
+	IPC_OK(shmprim_ready_bell_pair(bells));
 	g_memfd = ch.shm.fd;
 	g_bell = bells[1];
 	pid = ch_fork(death_consumer, NULL);
@@ -363,7 +370,7 @@ static void consumer_dies(void)
 	kill(pid, SIGKILL);
 	EXPECT(arm_after_wakes(&pr, BY_POLL, 2), SHMPRIM_ERR_PEER_DEAD);
 	waitpid(pid, NULL, 0);
-	IPC_OK(shmprim_channel_ready_close(&pr));
+	IPC_OK(shmprim_ready_close(&pr));
 	IPC_OK(shmprim_channel_unmap(&ch));
 }
 
@@ -372,14 +379,14 @@ static void futex_sleeper_woken(void)
 {
 	shmprim_channel ch;
 	shmprim_channel_producer p;
-	shmprim_channel_ready pr;
+	shmprim_ready pr;
 	int bells[2];
 	pid_t pid;
 
 	memset(bctl, 0, sizeof(*bctl));
 	IPC_OK(shmprim_channel_create_memfd(&ch, "ready_futex", DATA_BYTES, MAX));
 	IPC_OK(shmprim_channel_take_producer(&ch, &p, NULL));
-	IPC_OK(shmprim_channel_bell_pair(bells));
+	IPC_OK(shmprim_ready_bell_pair(bells));
 	IPC_OK(shmprim_channel_producer_ready_open(&pr, &p, bells[0], -1));
 	g_memfd = ch.shm.fd;
 	pid = fork();
@@ -413,13 +420,13 @@ static void futex_sleeper_woken(void)
 		ipc_sleep_ns(CH_MS);
 	ipc_sleep_ns(20 * CH_MS);
 	IPC_OK(shmprim_channel_send(&p, "futexed", 7));
-	IPC_OK(shmprim_channel_ready_notify(&pr));
+	IPC_OK(shmprim_ready_notify(&pr));
 	IPC_CHECK(pr.futex_wakes == 1 && pr.rings == 0, "futex wakes %llu, rings %llu", (unsigned long long)pr.futex_wakes,
 	          (unsigned long long)pr.rings);
 	ch_finish(pid, "futex consumer", bctl->fail.why);
 	close(bells[0]);
 	close(bells[1]);
-	IPC_OK(shmprim_channel_ready_close(&pr));
+	IPC_OK(shmprim_ready_close(&pr));
 	IPC_OK(shmprim_channel_unmap(&ch));
 }
 
@@ -466,7 +473,7 @@ static void hostile_peer(void)
 {
 	shmprim_channel ch;
 	shmprim_channel_consumer c;
-	shmprim_channel_ready cr;
+	shmprim_ready cr;
 	int bells[2], i, spurious = 0;
 	uint64_t t0, worst = 0, rings0;
 	pid_t pid;
@@ -475,7 +482,7 @@ static void hostile_peer(void)
 	IPC_OK(shmprim_channel_create_memfd(&ch, "ready_hostile", DATA_BYTES, MAX));
 	g_header = ch.header;
 	IPC_OK(shmprim_channel_take_consumer(&ch, &c, NULL));
-	IPC_OK(shmprim_channel_bell_pair(bells));
+	IPC_OK(shmprim_ready_bell_pair(bells));
 	g_memfd = ch.shm.fd;
 	g_bell = bells[0];
 	pid = ch_fork(hostile_producer, NULL);
@@ -502,7 +509,7 @@ static void hostile_peer(void)
 	t0 = ipc_now_ns();
 	for (i = 0; i < HOSTILE_NOTIFIES; i++) {
 		__atomic_store_n(&ch.header->producer_sleeping, (uint32_t)i * 2654435761u | 2u, __ATOMIC_RELAXED);
-		IPC_OK(shmprim_channel_ready_notify(&cr));
+		IPC_OK(shmprim_ready_notify(&cr));
 	}
 	t0 = ipc_now_ns() - t0;
 	printf("hostile: %d spurious wake-ups in 2000 arms (worst arm %.3f ms); %llu notifies sent in %.3f s "
@@ -522,7 +529,7 @@ static void hostile_peer(void)
 	kill(pid, SIGKILL);
 	EXPECT(arm_after_wakes(&cr, BY_POLL, 1), SHMPRIM_ERR_PEER_DEAD); /* its end is closed already */
 	waitpid(pid, NULL, 0);
-	IPC_OK(shmprim_channel_ready_close(&cr));
+	IPC_OK(shmprim_ready_close(&cr));
 	IPC_OK(shmprim_channel_unmap(&ch));
 }
 
@@ -582,7 +589,7 @@ static void stream_producer(void *arg)
 {
 	shmprim_channel ch;
 	shmprim_channel_producer p;
-	shmprim_channel_ready pr;
+	shmprim_ready pr;
 	ipc_rng rng = {g_seed ^ 0x1111};
 	uint64_t n;
 	int busy = (int)sctl->busy;
@@ -625,23 +632,23 @@ static void stream_producer(void *arg)
 		ch_fill(buf, g_seed, n, len);
 		if (shmprim_channel_send_loan(&p, len) != SHMPRIM_OK)
 			ch_child_fail(&sctl->fail, "producer: send_loan");
-		(void)shmprim_channel_ready_notify(&pr);
+		(void)shmprim_ready_notify(&pr);
 		if (sctl->sleepy)
 			maybe_sleep(&rng, 0);
 	}
 	if (shmprim_channel_producer_close(&p) != SHMPRIM_OK)
 		ch_child_fail(&sctl->fail, "producer: close");
-	(void)shmprim_channel_ready_notify(&pr);
+	(void)shmprim_ready_notify(&pr);
 	sctl->arms[0] = pr.arms;
 	sctl->rings[0] = pr.rings + pr.futex_wakes;
-	(void)shmprim_channel_ready_close(&pr);
+	(void)shmprim_ready_close(&pr);
 }
 
 static void stream_consumer(void *arg)
 {
 	shmprim_channel ch;
 	shmprim_channel_consumer c;
-	shmprim_channel_ready cr;
+	shmprim_ready cr;
 	ipc_rng rng = {g_seed ^ 0x2222};
 	uint64_t n = 0;
 	uint32_t tries = 0;
@@ -664,7 +671,7 @@ static void stream_consumer(void *arg)
 			/* Release in small batches, as an event loop would per wake-up. */
 			if ((n & 3) == 0) {
 				(void)shmprim_channel_release(&c);
-				(void)shmprim_channel_ready_notify(&cr);
+				(void)shmprim_ready_notify(&cr);
 				ST(sctl->received, n);
 			}
 			tries = 0;
@@ -673,7 +680,7 @@ static void stream_consumer(void *arg)
 			continue;
 		}
 		(void)shmprim_channel_release(&c);
-		(void)shmprim_channel_ready_notify(&cr);
+		(void)shmprim_ready_notify(&cr);
 		ST(sctl->received, n);
 		if (st == SHMPRIM_ERR_END)
 			break;
@@ -702,7 +709,7 @@ static void stream_consumer(void *arg)
 		              (unsigned long long)sctl->count);
 	sctl->arms[1] = cr.arms;
 	sctl->rings[1] = cr.rings + cr.futex_wakes;
-	(void)shmprim_channel_ready_close(&cr);
+	(void)shmprim_ready_close(&cr);
 }
 
 static void run_pair(uint64_t count, int busy, uint32_t spin, int sleepy, const char *what)
@@ -718,7 +725,7 @@ static void run_pair(uint64_t count, int busy, uint32_t spin, int sleepy, const 
 	sctl->spin = spin;
 	sctl->sleepy = (uint32_t)sleepy;
 	IPC_OK(shmprim_channel_create_memfd(&ch, "ready_stream", DATA_BYTES, MAX));
-	IPC_OK(shmprim_channel_bell_pair(g_bells));
+	IPC_OK(shmprim_ready_bell_pair(g_bells));
 	g_memfd = ch.shm.fd;
 	t0 = ipc_now_ns();
 	pc = ch_fork(stream_consumer, NULL);
@@ -746,6 +753,184 @@ static void run_pair(uint64_t count, int busy, uint32_t spin, int sleepy, const 
 	IPC_OK(shmprim_channel_unmap(&ch));
 }
 
+/* ---- ring: the same for an SPSC ring ---- */
+
+#define RING_CAP 64u
+#define RING_BYTES (64u * 1024u)
+
+static void ring_readiness(void)
+{
+	void *mem = ch_shared(RING_BYTES);
+	shmprim_spsc ring;
+	shmprim_spsc_producer p;
+	shmprim_spsc_consumer c;
+	shmprim_ready pr, cr;
+	uint64_t v = 7, out;
+	int bells[2], n = 0;
+
+	IPC_OK(shmprim_spsc_init(&ring, shmprim_region_from_raw(mem, RING_BYTES), 0, RING_CAP, sizeof(uint64_t)));
+	IPC_OK(shmprim_spsc_take_producer(&ring, &p, NULL));
+	IPC_OK(shmprim_spsc_take_consumer(&ring, &c, NULL));
+	IPC_OK(shmprim_ready_bell_pair(bells));
+	IPC_OK(shmprim_spsc_producer_ready_open(&pr, &p, bells[0], -1));
+	IPC_OK(shmprim_spsc_consumer_ready_open(&cr, &c, bells[1], -1));
+	close(bells[0]);
+	close(bells[1]);
+	EXPECT(shmprim_channel_consumer_arm(&cr), SHMPRIM_ERR_INVALID_STATE);
+	EXPECT(shmprim_spsc_consumer_arm(&cr), SHMPRIM_ERR_EMPTY);
+	IPC_CHECK(!readable(cr.fd, BY_EPOLL, 0), "ring consumer fd readable on an empty ring");
+	IPC_OK(shmprim_spsc_try_push(&p, &v));
+	IPC_OK(shmprim_ready_notify(&pr));
+	IPC_OK(shmprim_ready_notify(&pr));
+	IPC_CHECK(pr.rings == 1, "ring producer rang %llu times, expected 1", (unsigned long long)pr.rings);
+	IPC_CHECK(readable(cr.fd, BY_EPOLL, 0), "ring consumer fd not readable after push + notify");
+	EXPECT(shmprim_spsc_consumer_arm(&cr), SHMPRIM_OK);
+	IPC_OK(shmprim_spsc_try_pop(&c, &out));
+	IPC_CHECK(out == 7, "popped %llu", (unsigned long long)out);
+	while (shmprim_spsc_try_push(&p, &v) == SHMPRIM_OK)
+		n++;
+	IPC_CHECK(n == (int)RING_CAP, "%d entries filled a ring of %u", n, RING_CAP);
+	EXPECT(shmprim_spsc_producer_arm(&pr), SHMPRIM_ERR_FULL);
+	IPC_CHECK(!readable(pr.fd, BY_POLL, 0), "ring producer fd readable on a full ring");
+	IPC_OK(shmprim_spsc_try_pop(&c, &out));
+	IPC_OK(shmprim_ready_notify(&cr));
+	IPC_CHECK(cr.rings == 1, "ring consumer rang %llu times, expected 1", (unsigned long long)cr.rings);
+	IPC_CHECK(readable(pr.fd, BY_POLL, 0), "ring producer fd not readable after pop + notify");
+	EXPECT(shmprim_spsc_producer_arm(&pr), SHMPRIM_OK);
+	/* Close: the ring's own close wakes futex sleepers only; notify rings the armed consumer. */
+	while (shmprim_spsc_try_pop(&c, &out) == SHMPRIM_OK)
+		n--;
+	IPC_CHECK(n == 1, "%d entries unaccounted for", n);
+	EXPECT(shmprim_spsc_consumer_arm(&cr), SHMPRIM_ERR_EMPTY);
+	IPC_OK(shmprim_spsc_try_push(&p, &v));
+	IPC_OK(shmprim_spsc_producer_close(&p));
+	IPC_CHECK(!readable(cr.fd, BY_POLL, 0), "readable before the ready notify");
+	IPC_OK(shmprim_ready_notify(&pr));
+	IPC_CHECK(readable(cr.fd, BY_POLL, 0), "ring consumer fd not readable after close + notify");
+	EXPECT(shmprim_spsc_consumer_arm(&cr), SHMPRIM_OK);
+	IPC_OK(shmprim_spsc_try_pop(&c, &out));
+	EXPECT(shmprim_spsc_consumer_arm(&cr), SHMPRIM_ERR_END);
+	IPC_OK(shmprim_ready_close(&pr));
+	IPC_OK(shmprim_ready_close(&cr));
+	munmap(mem, RING_BYTES);
+}
+
+static shmprim_spsc g_ring;
+
+static void ring_producer(void *arg)
+{
+	shmprim_spsc_producer p;
+	shmprim_ready pr;
+	ipc_rng rng = {g_seed ^ 0x3333};
+	uint64_t n;
+
+	(void)arg;
+	close(g_bells[1]);
+	if (shmprim_spsc_take_producer(&g_ring, &p, NULL) != SHMPRIM_OK ||
+	    shmprim_spsc_producer_ready_open(&pr, &p, g_bells[0], -1) != SHMPRIM_OK)
+		ch_child_fail(&sctl->fail, "ring producer: setup");
+	for (n = 0; n < sctl->count; n++) {
+		uint64_t v = ipc_mix(g_seed + n);
+		shmprim_status st;
+
+		while ((st = shmprim_spsc_try_push(&p, &v)) == SHMPRIM_ERR_FULL) {
+			st = shmprim_spsc_producer_arm(&pr);
+			sctl->calls[0]++;
+			if (st == SHMPRIM_OK)
+				continue;
+			if (st != SHMPRIM_ERR_FULL)
+				ch_child_fail(&sctl->fail, "ring producer: arm: %s", shmprim_status_str(st));
+			sctl->waits[0]++;
+			if (!readable(pr.fd, BY_POLL, WAIT_MS))
+				ch_child_fail(&sctl->fail, "LOST WAKE-UP: ring producer armed at entry %llu, no wake in %d ms",
+				              (unsigned long long)n, WAIT_MS);
+		}
+		if (st != SHMPRIM_OK)
+			ch_child_fail(&sctl->fail, "ring producer: push: %s", shmprim_status_str(st));
+		(void)shmprim_ready_notify(&pr);
+		maybe_sleep(&rng, 0);
+	}
+	if (shmprim_spsc_producer_close(&p) != SHMPRIM_OK)
+		ch_child_fail(&sctl->fail, "ring producer: close");
+	(void)shmprim_ready_notify(&pr);
+	sctl->arms[0] = pr.arms;
+	sctl->rings[0] = pr.rings + pr.futex_wakes;
+}
+
+static void ring_consumer(void *arg)
+{
+	shmprim_spsc_consumer c;
+	shmprim_ready cr;
+	ipc_rng rng = {g_seed ^ 0x4444};
+	uint64_t n = 0, v;
+
+	(void)arg;
+	close(g_bells[0]);
+	if (shmprim_spsc_take_consumer(&g_ring, &c, NULL) != SHMPRIM_OK ||
+	    shmprim_spsc_consumer_ready_open(&cr, &c, g_bells[1], -1) != SHMPRIM_OK)
+		ch_child_fail(&sctl->fail, "ring consumer: setup");
+	ST(bctl->step, 1);
+	for (;;) {
+		shmprim_status st = shmprim_spsc_try_pop(&c, &v);
+
+		if (st == SHMPRIM_OK) {
+			if (v != ipc_mix(g_seed + n))
+				ch_child_fail(&sctl->fail, "ring consumer: entry %llu wrong", (unsigned long long)n);
+			n++;
+			(void)shmprim_ready_notify(&cr);
+			maybe_sleep(&rng, 1);
+			continue;
+		}
+		if (st == SHMPRIM_ERR_END)
+			break;
+		if (st != SHMPRIM_ERR_EMPTY)
+			ch_child_fail(&sctl->fail, "ring consumer: pop: %s", shmprim_status_str(st));
+		st = shmprim_spsc_consumer_arm(&cr);
+		sctl->calls[1]++;
+		if (st == SHMPRIM_OK || st == SHMPRIM_ERR_END)
+			continue;
+		if (st != SHMPRIM_ERR_EMPTY)
+			ch_child_fail(&sctl->fail, "ring consumer: arm: %s", shmprim_status_str(st));
+		sctl->waits[1]++;
+		if (!readable(cr.fd, BY_EPOLL, WAIT_MS))
+			ch_child_fail(&sctl->fail, "LOST WAKE-UP: ring consumer armed after entry %llu, no wake in %d ms",
+			              (unsigned long long)n, WAIT_MS);
+	}
+	if (n != sctl->count)
+		ch_child_fail(&sctl->fail, "ring consumer: %llu entries then END, expected %llu", (unsigned long long)n,
+		              (unsigned long long)sctl->count);
+	sctl->arms[1] = cr.arms;
+	sctl->rings[1] = cr.rings + cr.futex_wakes;
+}
+
+static void ring_stream(uint64_t count)
+{
+	void *mem = ch_shared(RING_BYTES);
+	pid_t pc, pp;
+	uint64_t t0;
+
+	memset(sctl, 0, sizeof(*sctl));
+	memset(bctl, 0, sizeof(*bctl));
+	sctl->count = count;
+	IPC_OK(shmprim_spsc_init(&g_ring, shmprim_region_from_raw(mem, RING_BYTES), 0, RING_CAP, sizeof(uint64_t)));
+	IPC_OK(shmprim_ready_bell_pair(g_bells));
+	t0 = ipc_now_ns();
+	pc = ch_fork(ring_consumer, NULL);
+	wait_step(1);
+	pp = ch_fork(ring_producer, NULL);
+	close(g_bells[0]);
+	close(g_bells[1]);
+	ch_finish(pp, "ring producer", sctl->fail.why);
+	ch_finish(pc, "ring consumer", sctl->fail.why);
+	printf("ring stream, random sleeps: %llu entries in %.2f s; producer: %llu arm calls, %llu armed, %llu rings "
+	       "sent; consumer: %llu arm calls, %llu armed, %llu rings sent\n",
+	       (unsigned long long)count, (double)(ipc_now_ns() - t0) / 1e9, (unsigned long long)sctl->calls[0],
+	       (unsigned long long)sctl->arms[0], (unsigned long long)sctl->rings[0], (unsigned long long)sctl->calls[1],
+	       (unsigned long long)sctl->arms[1], (unsigned long long)sctl->rings[1]);
+	IPC_CHECK(sctl->rings[0] <= sctl->calls[1] && sctl->rings[1] <= sctl->calls[0], "more rings than arm calls");
+	munmap(mem, RING_BYTES);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "basic";
@@ -765,6 +950,12 @@ int main(int argc, char **argv)
 		printf("PASS stream: no lost wake-up\n");
 		return 0;
 	}
+	if (strcmp(mode, "ring") == 0) {
+		ring_readiness();
+		ring_stream(argc > 2 ? count : 300000u);
+		printf("PASS ring: readiness of both sides, close, no lost wake-up\n");
+		return 0;
+	}
 	if (strcmp(mode, "busy") == 0 || strcmp(mode, "busy-only") == 0) {
 		run_pair(count, 1, 0, 0, "busy sides, never armed");
 		if (strcmp(mode, "busy-only") == 0)
@@ -773,6 +964,6 @@ int main(int argc, char **argv)
 		printf("PASS busy\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: %s basic | stream [N] | busy [N] | busy-only [N]\n", argv[0]);
+	fprintf(stderr, "usage: %s basic | stream [N] | busy [N] | busy-only [N] | ring [N]\n", argv[0]);
 	return 2;
 }

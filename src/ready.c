@@ -1,11 +1,12 @@
 /*
- * Readiness fds for a channel's sides (include/shmprim/ready.h; the design
- * and the hostile-peer argument at length: docs/events.md).
+ * Readiness fds for the sides of a channel or an SPSC ring
+ * (include/shmprim/ready.h; the design and the hostile-peer argument at
+ * length: docs/events.md).
  *
  * Each side's sleeping flag (the header's producer_sleeping and
  * consumer_sleeping) says how it may sleep: 0 awake, 1 in a futex wait
  * (src/wait.c), 2 on its readiness fd. A waker clears the flag and wakes the
- * kind of sleeper the value names.
+ * kind of sleeper the value names; src/wait.c's wakers leave a 2 alone.
  *
  * Lost-wake argument (the SL/WK protocol of src/wait.c, with a bell):
  *   sleeper (arm): drain bell (D); flag = 2 (SL1); fence(seq_cst) (SL2);
@@ -51,9 +52,11 @@
 #include <unistd.h>
 
 #include <shmprim/ready.h>
+#include <shmprim/static/spsc.h>
 
 #include "../backends/shmprim_atomic.h"
 #include "claim_word.h"
+#include "spsc_claim.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434 /* the same number on every architecture */
@@ -62,8 +65,10 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-#define KIND_PRODUCER 1u
+#define KIND_PRODUCER 1u /* a channel's */
 #define KIND_CONSUMER 2u
+#define KIND_RING_PRODUCER 3u
+#define KIND_RING_CONSUMER 4u
 #define SLEEP_FUTEX 1u /* src/wait.c's announce */
 #define SLEEP_FD 2u
 #define TAG_BELL 1u
@@ -71,7 +76,7 @@
 /* Bytes one arm drains at most: a flood leaves the fd readable (spurious). */
 #define DRAIN_MAX 64
 
-shmprim_status shmprim_channel_bell_pair(int ends[2])
+shmprim_status shmprim_ready_bell_pair(int ends[2])
 {
 	if (!ends)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
@@ -111,7 +116,7 @@ static int set_add(int epfd, int fd, uint32_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static void drop_pidfd(shmprim_channel_ready *r)
+static void drop_pidfd(shmprim_ready *r)
 {
 	if (r->pidfd < 0)
 		return;
@@ -121,8 +126,9 @@ static void drop_pidfd(shmprim_channel_ready *r)
 	r->arm_syscalls += 2;
 }
 
-static shmprim_status ready_open(shmprim_channel_ready *r, shmprim_channel_header *h, uint32_t kind, void *side,
-                                 int bell, int peer_pidfd)
+/* own/peer: the two sides' sleeping flags; claim: the peer's claim word. */
+static shmprim_status ready_open(shmprim_ready *r, uint32_t *own, uint32_t *peer, uint64_t *claim, uint32_t kind,
+                                 void *side, int bell, int peer_pidfd)
 {
 	int saved;
 
@@ -134,9 +140,9 @@ static shmprim_status ready_open(shmprim_channel_ready *r, shmprim_channel_heade
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
 	r->kind = kind;
 	r->side = side;
-	r->own_flag = kind == KIND_PRODUCER ? &h->producer_sleeping : &h->consumer_sleeping;
-	r->peer_flag = kind == KIND_PRODUCER ? &h->consumer_sleeping : &h->producer_sleeping;
-	r->peer_claim = kind == KIND_PRODUCER ? &h->consumer_claim : &h->producer_claim;
+	r->own_flag = own;
+	r->peer_flag = peer;
+	r->peer_claim = claim;
 	r->fd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->fd < 0)
 		goto fail;
@@ -153,32 +159,60 @@ static shmprim_status ready_open(shmprim_channel_ready *r, shmprim_channel_heade
 	return SHMPRIM_OK;
 fail:
 	saved = errno;
-	(void)shmprim_channel_ready_close(r);
+	(void)shmprim_ready_close(r);
 	errno = saved;
 	return SHMPRIM_ERR_SYSTEM;
 }
 
-shmprim_status shmprim_channel_producer_ready_open(shmprim_channel_ready *r, shmprim_channel_producer *p, int bell,
+shmprim_status shmprim_channel_producer_ready_open(shmprim_ready *r, shmprim_channel_producer *p, int bell,
                                                    int peer_pidfd)
 {
 	if (!r || !p)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	if (!p->header || p->state != 1)
 		return SHMPRIM_ERR_INVALID_STATE;
-	return ready_open(r, p->header, KIND_PRODUCER, p, bell, peer_pidfd);
+	return ready_open(r, &p->header->producer_sleeping, &p->header->consumer_sleeping, &p->header->consumer_claim,
+	                  KIND_PRODUCER, p, bell, peer_pidfd);
 }
 
-shmprim_status shmprim_channel_consumer_ready_open(shmprim_channel_ready *r, shmprim_channel_consumer *c, int bell,
+shmprim_status shmprim_channel_consumer_ready_open(shmprim_ready *r, shmprim_channel_consumer *c, int bell,
                                                    int peer_pidfd)
 {
 	if (!r || !c)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	if (!c->header || c->state != 1)
 		return SHMPRIM_ERR_INVALID_STATE;
-	return ready_open(r, c->header, KIND_CONSUMER, c, bell, peer_pidfd);
+	return ready_open(r, &c->header->consumer_sleeping, &c->header->producer_sleeping, &c->header->producer_claim,
+	                  KIND_CONSUMER, c, bell, peer_pidfd);
 }
 
-shmprim_status shmprim_channel_ready_fd(const shmprim_channel_ready *r, int *fd)
+shmprim_status shmprim_spsc_producer_ready_open(shmprim_ready *r, shmprim_spsc_producer *p, int bell, int peer_pidfd)
+{
+	shmprim_spsc_header *h;
+
+	if (!r || !p)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (!p->head)
+		return SHMPRIM_ERR_INVALID_STATE;
+	h = sp_spsc_header_of_producer(p);
+	return ready_open(r, &h->producer_sleeping, &h->consumer_sleeping, &h->consumer_claim, KIND_RING_PRODUCER, p,
+	                  bell, peer_pidfd);
+}
+
+shmprim_status shmprim_spsc_consumer_ready_open(shmprim_ready *r, shmprim_spsc_consumer *c, int bell, int peer_pidfd)
+{
+	shmprim_spsc_header *h;
+
+	if (!r || !c)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (!c->tail)
+		return SHMPRIM_ERR_INVALID_STATE;
+	h = sp_spsc_header_of_consumer(c);
+	return ready_open(r, &h->consumer_sleeping, &h->producer_sleeping, &h->producer_claim, KIND_RING_CONSUMER, c,
+	                  bell, peer_pidfd);
+}
+
+shmprim_status shmprim_ready_fd(const shmprim_ready *r, int *fd)
 {
 	if (!r || !fd)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
@@ -188,7 +222,7 @@ shmprim_status shmprim_channel_ready_fd(const shmprim_channel_ready *r, int *fd)
 	return SHMPRIM_OK;
 }
 
-shmprim_status shmprim_channel_ready_close(shmprim_channel_ready *r)
+shmprim_status shmprim_ready_close(shmprim_ready *r)
 {
 	if (!r)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
@@ -206,7 +240,7 @@ shmprim_status shmprim_channel_ready_close(shmprim_channel_ready *r)
 
 /* ---- waking ---- */
 
-shmprim_status shmprim_channel_ready_notify(shmprim_channel_ready *r)
+shmprim_status shmprim_ready_notify(shmprim_ready *r)
 {
 	uint32_t old;
 
@@ -218,6 +252,12 @@ shmprim_status shmprim_channel_ready_notify(shmprim_channel_ready *r)
 	/* A load first: no write (and no line transfer) while the peer is awake. */
 	if (sp_load_relaxed_u32(r->peer_flag) == 0) /* WK2: ordered by WK1 */
 		return SHMPRIM_OK;
+	if (r->kind == KIND_RING_PRODUCER) {
+		/* The ring's head is stored every few pushes: current for the consumer that wakes. */
+		shmprim_spsc_producer *p = r->side;
+
+		sp_store_release_u32(p->head, p->local_head); /* P3 early: a hint for C0 */
+	}
 	old = sp_exchange_u32(r->peer_flag, 0, SP_RELAXED); /* WK3: one waker clears it */
 	if (old == 0)
 		return SHMPRIM_OK;
@@ -239,7 +279,7 @@ shmprim_status shmprim_channel_ready_notify(shmprim_channel_ready *r)
 
 /* Reads what the bell holds (D), at most DRAIN_MAX messages. At EOF (the
  * peer's end closed) the end leaves the set: it would read ready for ever. */
-static void drain(shmprim_channel_ready *r)
+static void drain(shmprim_ready *r)
 {
 	char buf[64];
 	int i;
@@ -264,7 +304,7 @@ static void drain(shmprim_channel_ready *r)
 /* Keeps the pidfd on the process the peer's claim word names (unless the
  * caller gave one): a new pidfd when the word changes, verified to be of
  * that process (alive after pidfd_open: its pid was not reused). */
-static void watch_peer(shmprim_channel_ready *r)
+static void watch_peer(shmprim_ready *r)
 {
 	uint64_t w;
 	long fd;
@@ -292,7 +332,7 @@ static void watch_peer(shmprim_channel_ready *r)
 }
 
 /* Whether the peer is dead: its pidfd read ready, or (no pidfd) /proc says so. */
-static int peer_dead(shmprim_channel_ready *r, int pid_ready)
+static int peer_dead(shmprim_ready *r, int pid_ready)
 {
 	if (r->pidfd >= 0)
 		return pid_ready;
@@ -303,10 +343,24 @@ static int peer_dead(shmprim_channel_ready *r, int pid_ready)
 }
 
 /* R: the channel call, undone. */
-static shmprim_status look(shmprim_channel_ready *r, uint32_t len)
+static shmprim_status look(shmprim_ready *r, uint32_t len)
 {
 	shmprim_status st;
 
+	if (r->kind == KIND_RING_CONSUMER) {
+		/* As the ring's wait_readable: OK also when the producer closed and entries are left. */
+		shmprim_spsc_consumer *c = r->side;
+
+		return shmprim_spsc_consumer_is_empty(c) ? sp_spsc_empty_status(c) : SHMPRIM_OK;
+	}
+	if (r->kind == KIND_RING_PRODUCER) {
+		shmprim_spsc_producer *p = r->side;
+		uint32_t room = shmprim_ring_room(p, 1);
+
+		if (room == 0)
+			return sp_spsc_full_status(p);
+		return room == SHMPRIM_RING_CORRUPT ? SHMPRIM_ERR_CORRUPT : SHMPRIM_OK;
+	}
 	if (r->kind == KIND_CONSUMER) {
 		shmprim_channel_consumer *c = r->side;
 		uint64_t tail = c->tail;
@@ -329,14 +383,14 @@ static shmprim_status look(shmprim_channel_ready *r, uint32_t len)
 	return st;
 }
 
-static shmprim_status arm(shmprim_channel_ready *r, uint32_t len, shmprim_status would_block)
+static shmprim_status arm(shmprim_ready *r, uint32_t len, shmprim_status would_block)
 {
 	struct epoll_event ev[2];
 	int n, i, bell_ready = 0, pid_ready = 0, dead;
 	shmprim_status st;
 
 	/* Our own progress first: a peer armed for it must not wait on us. */
-	(void)shmprim_channel_ready_notify(r);
+	(void)shmprim_ready_notify(r);
 	watch_peer(r);
 	n = epoll_wait(r->fd, ev, 2, 0);
 	r->arm_syscalls++;
@@ -362,7 +416,7 @@ static shmprim_status arm(shmprim_channel_ready *r, uint32_t len, shmprim_status
 	return st;
 }
 
-shmprim_status shmprim_channel_consumer_arm(shmprim_channel_ready *r)
+shmprim_status shmprim_channel_consumer_arm(shmprim_ready *r)
 {
 	if (!r)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
@@ -371,11 +425,29 @@ shmprim_status shmprim_channel_consumer_arm(shmprim_channel_ready *r)
 	return arm(r, 0, SHMPRIM_ERR_EMPTY);
 }
 
-shmprim_status shmprim_channel_producer_arm(shmprim_channel_ready *r, uint32_t len)
+shmprim_status shmprim_channel_producer_arm(shmprim_ready *r, uint32_t len)
 {
 	if (!r)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
 	if (r->fd < 0 || r->kind != KIND_PRODUCER)
 		return SHMPRIM_ERR_INVALID_STATE;
 	return arm(r, len, SHMPRIM_ERR_FULL);
+}
+
+shmprim_status shmprim_spsc_consumer_arm(shmprim_ready *r)
+{
+	if (!r)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (r->fd < 0 || r->kind != KIND_RING_CONSUMER)
+		return SHMPRIM_ERR_INVALID_STATE;
+	return arm(r, 0, SHMPRIM_ERR_EMPTY);
+}
+
+shmprim_status shmprim_spsc_producer_arm(shmprim_ready *r)
+{
+	if (!r)
+		return SHMPRIM_ERR_NULL_ARGUMENT;
+	if (r->fd < 0 || r->kind != KIND_RING_PRODUCER)
+		return SHMPRIM_ERR_INVALID_STATE;
+	return arm(r, 1, SHMPRIM_ERR_FULL);
 }
