@@ -243,7 +243,9 @@ static shmprim_status fanin_wait(shmprim_channel_fanin *f, const struct fanin_op
 	*index = SHMPRIM_FANIN_NONE;
 	if (f->live == 0)
 		return SHMPRIM_ERR_END;
-	if (scan(f, op, index, &st) || check_producers(f, interval, index, &st))
+	/* The check first: a scan that always finds a message (busy producers)
+	 * must not keep a dead one's empty channel from being reported. */
+	if (check_producers(f, interval, index, &st) || scan(f, op, index, &st))
 		return st;
 	if (timeout_ns == 0)
 		return SHMPRIM_ERR_TIMED_OUT;
