@@ -26,7 +26,8 @@ enum shmprim_window {
 	SHMPRIM_WINDOW_PUSHED,        /* free: pushed, not yet finished (FREEING still set) */
 	SHMPRIM_WINDOW_PUSH_TRY,      /* a push, before each CAS on the free-list head (F2) */
 	SHMPRIM_WINDOW_POP_TRY,       /* try_alloc, before each CAS on the free-list head (A2) */
-	SHMPRIM_WINDOW_BEFORE_SLEEP   /* a wait: announced and re-checked, about to sleep on its word */
+	SHMPRIM_WINDOW_BEFORE_SLEEP,  /* a wait: announced and re-checked, about to sleep on its word */
+	SHMPRIM_WINDOW_BEFORE_ARM     /* fan-in: every channel found empty, no flag set yet */
 };
 
 #ifdef SHMPRIM_TEST_HOOKS

@@ -408,6 +408,86 @@ SHMPRIM_API shmprim_status shmprim_channel_receive_wait(shmprim_channel_consumer
  * @param c the consumer */
 SHMPRIM_API void shmprim_channel_notify_producer(shmprim_channel_consumer *c);
 
+/* ---- fan-in: one consumer thread, many channels (see docs/channel.md, "Fan-in") ---- */
+
+/** Most channels in one fan-in set (futex_waitv's limit of words per call). */
+#define SHMPRIM_FANIN_MAX SHMPRIM_WAIT_ANY_MAX
+/** The index the fan-in calls report when no channel is meant. */
+#define SHMPRIM_FANIN_NONE 0xffffffffu
+
+/** A fan-in set: the consumer sides of up to SHMPRIM_FANIN_MAX channels, held
+ * by this thread, served round-robin. Fields are private but for the counters. */
+typedef struct shmprim_channel_fanin {
+	shmprim_channel_consumer *const *consumers; /**< private: the caller's array (it must outlive the set) */
+	uint32_t n;                                 /**< private: entries */
+	uint32_t live;                              /**< private: entries not retired */
+	uint32_t next;                              /**< private: where the next scan starts */
+	uint32_t flags;                             /**< private: init's flags */
+	uint32_t retired[SHMPRIM_FANIN_MAX / 32u];  /**< private: one bit per retired entry */
+	uint64_t next_check_ns;                     /**< private: when the producers are next checked */
+	/** sleeps in futex_waitv so far (monitoring and tests) */
+	uint64_t sleeps_waitv;
+	/** sleeps in the fallback's polling slices so far */
+	uint64_t sleeps_poll;
+} shmprim_channel_fanin;
+
+/** Makes a set of n consumer sides (each taken, one thread serves them all).
+ * @param f         receives the set
+ * @param consumers n consumer handles; the array is used in place, not copied
+ * @param n         1 .. SHMPRIM_FANIN_MAX (more: SHMPRIM_ERR_INVALID_ARGUMENT; use one set per thread, or the readiness fds)
+ * @param flags     0, or SHMPRIM_WAIT_ANY_POLL: never futex_waitv (the fallback, forced)
+ * @return SHMPRIM_OK, SHMPRIM_ERR_NULL_ARGUMENT, SHMPRIM_ERR_INVALID_ARGUMENT */
+SHMPRIM_API shmprim_status shmprim_channel_fanin_init(shmprim_channel_fanin *f,
+                                                      shmprim_channel_consumer *const *consumers, uint32_t n,
+                                                      uint32_t flags);
+/** Takes entry index out of the set (it is never reported again), e.g. before
+ * closing its channel. The fan-in calls retire an entry themselves when they
+ * report it ended.
+ * @param f     the set
+ * @param index the entry
+ * @return SHMPRIM_OK, SHMPRIM_ERR_INVALID_ARGUMENT (out of range or already retired), SHMPRIM_ERR_NULL_ARGUMENT */
+SHMPRIM_API shmprim_status shmprim_channel_fanin_remove(shmprim_channel_fanin *f, uint32_t index);
+/** Entries not retired.
+ * @param f the set
+ * @return how many (0 for NULL) */
+SHMPRIM_API uint32_t shmprim_channel_fanin_live(const shmprim_channel_fanin *f);
+/** Waits until one channel of the set has a message, or has ended, and says
+ * which. Channels are looked at round-robin from the one after the entry last
+ * reported: serve a bounded batch from consumers[*index] (receive, release,
+ * shmprim_channel_notify_producer), then call again; no channel then waits
+ * more than n - 1 batches while it has a message.
+ * Sleeps on every channel's consumer_sleeping flag at once (futex_waitv, or
+ * the polling fallback: <shmprim/wait.h>); the producers' blocking sends and
+ * notify_consumer wake it as they wake a single consumer.
+ * @param f          the set
+ * @param index      receives the entry (SHMPRIM_FANIN_NONE on TIMED_OUT and when none is left)
+ * @param timeout_ns for the whole call, spin included; 0 looks once
+ * @param opts       spin and check interval (opts->peer is ignored: each peer is its claim holder); may be NULL
+ * @return SHMPRIM_OK (a message waits at *index); or, and that entry is then retired:
+ *         SHMPRIM_ERR_END (its producer closed, everything received), SHMPRIM_ERR_PEER_DEAD
+ *         (its producer died, everything it sent received; checked once per check interval),
+ *         SHMPRIM_ERR_CORRUPT, SHMPRIM_ERR_CLAIM_LOST, SHMPRIM_ERR_INVALID_STATE (not a taken side);
+ *         SHMPRIM_ERR_END with *index SHMPRIM_FANIN_NONE when every entry is retired;
+ *         SHMPRIM_ERR_TIMED_OUT, SHMPRIM_ERR_SYSTEM, SHMPRIM_ERR_NULL_ARGUMENT */
+SHMPRIM_API shmprim_status shmprim_channel_wait_any(shmprim_channel_fanin *f, uint32_t *index, uint64_t timeout_ns,
+                                                    const shmprim_wait_opts *opts);
+/** Copies out one message from the next channel, round-robin, waiting as
+ * wait_any: one message per call, so between two messages of a channel that
+ * always has one, at most n - 1 others are served. Wakes that channel's
+ * producer if it sleeps for room.
+ * @param f          the set
+ * @param buf        where to copy
+ * @param cap        bytes at buf
+ * @param len        receives the length (on SHMPRIM_ERR_MESSAGE_SIZE the length needed: the
+ *                   message stays, and the next call starts at that entry)
+ * @param index      receives the entry it came from, or the one the status is about
+ * @param timeout_ns as wait_any
+ * @param opts       as wait_any (may be NULL)
+ * @return as wait_any, or SHMPRIM_ERR_MESSAGE_SIZE */
+SHMPRIM_API shmprim_status shmprim_channel_recv_any(shmprim_channel_fanin *f, void *buf, uint32_t cap, uint32_t *len,
+                                                    uint32_t *index, uint64_t timeout_ns,
+                                                    const shmprim_wait_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -180,6 +180,43 @@ SHMPRIM_API void shmprim_slab_notify(shmprim_slab *slab);
  * @return as shmprim_slab_free() */
 SHMPRIM_API shmprim_status shmprim_slab_free_notify(shmprim_slab *slab, shmprim_slot_handle h);
 
+/* ---- many futex words at once ---- */
+
+/** Most words one shmprim_futex_wait_any() call takes (futex_waitv's limit). */
+#define SHMPRIM_WAIT_ANY_MAX 128u
+/** shmprim_futex_wait_any() / fan-in flag: do not use futex_waitv, sleep in
+ * polling slices (the fallback: for tests and comparisons). */
+#define SHMPRIM_WAIT_ANY_POLL 1u
+/** The fallback's slice: it sleeps on the first word for at most this long,
+ * then compares every word, so a change of any other word is seen within it. */
+#define SHMPRIM_WAIT_ANY_SLICE_NS 1000000ull
+/** What shmprim_futex_wait_any() reports as the woken word when it cannot tell. */
+#define SHMPRIM_WAIT_ANY_UNKNOWN 0xffffffffu
+
+/** Whether this kernel has futex_waitv (Linux 5.16+). Probed once per process
+ * (one system call); a kernel or seccomp filter refusing it reads as not there.
+ * @return 1 if shmprim_futex_wait_any() sleeps in futex_waitv, 0 if it polls */
+SHMPRIM_API int shmprim_futex_waitv_supported(void);
+/** Sleeps until one of n shared (not process-private) 32-bit futex words is
+ * woken, or differs from its expected value, or timeout_ns passes.
+ * With futex_waitv the compare and the sleep are one atomic step in the
+ * kernel, so a waker that changes a word and then wakes it is never missed.
+ * Without it (ENOSYS, or SHMPRIM_WAIT_ANY_POLL), it sleeps on words[0] in
+ * slices of SHMPRIM_WAIT_ANY_SLICE_NS and compares every word between
+ * slices: a changed word is still seen, up to one slice late; a wake that
+ * leaves its word unchanged is seen only on words[0].
+ * Returns may be spurious (a signal): re-check what the words guard.
+ * @param words      the words (n of them)
+ * @param expected   the value each must hold for the call to sleep
+ * @param n          1 .. SHMPRIM_WAIT_ANY_MAX
+ * @param timeout_ns how long at most
+ * @param flags      0 or SHMPRIM_WAIT_ANY_POLL
+ * @param woken      receives the index of a woken or changed word, or SHMPRIM_WAIT_ANY_UNKNOWN (may be NULL)
+ * @return SHMPRIM_OK (woken, a word differed, or a signal), SHMPRIM_ERR_TIMED_OUT,
+ *         SHMPRIM_ERR_INVALID_ARGUMENT (n, flags), SHMPRIM_ERR_NULL_ARGUMENT, SHMPRIM_ERR_SYSTEM (errno kept) */
+SHMPRIM_API shmprim_status shmprim_futex_wait_any(uint32_t *const *words, const uint32_t *expected, uint32_t n,
+                                                  uint64_t timeout_ns, uint32_t flags, uint32_t *woken);
+
 #ifdef __cplusplus
 }
 #endif
