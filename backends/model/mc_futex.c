@@ -298,8 +298,11 @@ int mc_pid_liveness(int pid)
 		return -1;
 	if (!mc.active || tid >= mc.nthreads)
 		return -1;
-	if (!mc_died(tid))
+	if (!mc_died(tid)) {
+		/* its death is dependent with this check: it must not sleep past it */
+		mc.sleep &= ~(1u << tid);
 		return 1;
+	}
 	/* Seeing a process gone orders after everything it did (the kernel
 	 * reaps it under locks the check takes): like a join. */
 	mc_vc_join(&mc_current()->clock, &mc.threads[tid].clock);
