@@ -17,6 +17,8 @@
 
 #include "scenarios.h"
 
+#include "../../src/spsc_claim.h"
+
 #define CHECK_NS 1000u                    /* virtual ns between peer checks */
 #define FOREVER (UINT64_MAX / 2)          /* never reached: a sleeper needs a wake */
 #define DEATH_TIMEOUT (8u * CHECK_NS)     /* a wait with a dead peer must end well before */
@@ -199,7 +201,7 @@ static void sending_producer(void *arg)
 static void watching_consumer(void *arg)
 {
 	wait_ctx *c = arg;
-	shmprim_wait_opts o = opts_for(c, true);
+	shmprim_wait_opts o = opts_for(c, c->peer[mc_self()].pid != 0); /* else: the claim word */
 	int t = mc_self();
 	shmprim_status st;
 
@@ -225,14 +227,51 @@ static void wait_ring_producer_dies(void *arg)
 	uint32_t i;
 
 	mc_futex_limit(0); /* deaths add choices at every step: CI time */
+	/* set before the consumer starts (it reads its options at once): it is
+	 * thread 1, the producer thread 2 */
+	c->peer[1].pid = mc_pid_of(2);
+	c->peer[1].pidfd = -1;
 	tc = mc_spawn(watching_consumer, c);
 	tp = mc_spawn(sending_producer, c);
+	mc_assert(tc == 1 && tp == 2);
 	mc_mortal(tp);
-	c->peer[tc].pid = mc_pid_of(tp);
-	c->peer[tc].pidfd = -1;
 	mc_join(tp);
 	mc_join(tc);
 	/* the producer exits at the latest after its last push: the consumer ends with PEER_DEAD, not a hang */
+	mc_assert_eq(c->last[tc], SHMPRIM_ERR_PEER_DEAD);
+	mc_assert(c->got >= c->sent && c->got <= c->items);
+	for (i = 0; i < c->got; i++)
+		mc_assert_eq(c->seen[i], i + 1);
+}
+
+static shmprim_liveness free_side(shmprim_proc_token t)
+{
+	(void)t;
+	return SHMPRIM_ALIVE; /* never asked: the side is FREE */
+}
+
+/* The same with no pid watched: the producer holds its side with a token of
+ * its model pid, and the consumer's wait learns of the death from that claim
+ * word (checked after every sleep, wait.c's peer_claim_dead). */
+static void wait_ring_producer_dies_claim(void *arg)
+{
+	const scenario_arg *sa = arg;
+	wait_ctx *c = ring_ctx(sa, sa->sc->a, sa->sc->b);
+	shmprim_spsc_raw *raw = sa->form == FX_REGION ? &c->ring->region_ring.raw : &c->ring->raw_ring;
+	int tc, tp;
+	uint32_t i;
+
+	mc_futex_limit(0); /* deaths add choices at every step: CI time */
+	tc = mc_spawn(watching_consumer, c);
+	/* the producer will be thread tc + 1: its side is taken in its name */
+	mc_assert_eq(sp_spsc_take_producer(raw, shmprim_proc_token_make(mc_pid_of(tc + 1), 1), free_side,
+	                                   &c->ring->producer, NULL),
+	             SHMPRIM_OK);
+	tp = mc_spawn(sending_producer, c);
+	mc_assert_eq(tp, tc + 1);
+	mc_mortal(tp);
+	mc_join(tp);
+	mc_join(tc);
 	mc_assert_eq(c->last[tc], SHMPRIM_ERR_PEER_DEAD);
 	mc_assert(c->got >= c->sent && c->got <= c->items);
 	for (i = 0; i < c->got; i++)
@@ -360,6 +399,7 @@ const scenario wait_scenarios[] = {
 	{"wait_ring_full", wait_ring_full, MC_TIER_BOUNDED, true, 0, 0},
 	{"wait_ring_timeout", wait_ring_timeout, MC_TIER_EXHAUSTIVE, true, 0, 0},
 	{"wait_ring_producer_dies", wait_ring_producer_dies, MC_TIER_BOUNDED, true, 1, 1},
+	{"wait_ring_producer_dies_claim", wait_ring_producer_dies_claim, MC_TIER_BOUNDED, true, 1, 1},
 	{"wait_ring_consumer_dies", wait_ring_consumer_dies, MC_TIER_BOUNDED, true, 1, 1},
 	{"wait_slab_free_notify", wait_slab_free_notify, MC_TIER_EXHAUSTIVE, false, 1, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
