@@ -21,19 +21,18 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <shmprim/static/spsc.h>
 
 #include "../backends/shmprim_atomic.h"
+#include "../backends/shmprim_os.h" /* futex, clock, liveness: the model checker replaces them */
 #include "spsc_claim.h"
 #include "test_hooks.h"
 
@@ -46,31 +45,7 @@
 
 static uint64_t now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* 0 after a wake, a changed word, a timeout or a signal; -1 (errno set) otherwise. */
-static int futex_wait(uint32_t *word, uint32_t expected, uint64_t ns)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ns / 1000000000ull);
-	ts.tv_nsec = (long)(ns % 1000000000ull);
-	if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, NULL, 0) == 0)
-		return 0;
-	if (errno == EAGAIN || errno == ETIMEDOUT || errno == EINTR)
-		return 0;
-	return -1;
-}
-
-/* Wakes every waiter on word (wait.h: the slab's notify wakes all sleeping
- * allocators; a ring side has at most one). */
-static void futex_wake(uint32_t *word)
-{
-	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	return sp_clock_ns();
 }
 
 /* ---- peers ---- */
@@ -116,7 +91,7 @@ shmprim_status shmprim_peer_check(const shmprim_peer *peer)
 	}
 	if (peer->pid <= 0)
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
-	return shmprim_pid_liveness(peer->pid) == SHMPRIM_DEAD ? SHMPRIM_ERR_PEER_DEAD : SHMPRIM_OK;
+	return sp_pid_liveness(peer->pid) == SHMPRIM_DEAD ? SHMPRIM_ERR_PEER_DEAD : SHMPRIM_OK;
 }
 
 void shmprim_peer_close(shmprim_peer *peer)
@@ -174,7 +149,7 @@ static int peer_claim_dead(uint64_t *peer_claim)
 	if (!peer_claim)
 		return 0;
 	word = sp_claim_peek(peer_claim); /* K4: pairs with K1/K3 */
-	return sp_claim_state(word) == SHMPRIM_SIDE_HELD && shmprim_proc_liveness(word) == SHMPRIM_DEAD;
+	return sp_claim_state(word) == SHMPRIM_SIDE_HELD && sp_proc_liveness(word) == SHMPRIM_DEAD;
 }
 
 /* Whether a check of the peer is due, at most once per check interval;
@@ -236,7 +211,7 @@ static shmprim_status wait_for(attempt_fn attempt, void *ctx, const struct sleep
 		}
 		slice = deadline - now < check ? deadline - now : check;
 		SHMPRIM_WINDOW(SHMPRIM_WINDOW_BEFORE_SLEEP);
-		r = futex_wait(futex_word, seen, slice);
+		r = sp_futex_wait(futex_word, seen, slice);
 		withdraw(s);
 		if (r != 0)
 			return SHMPRIM_ERR_SYSTEM;
@@ -291,7 +266,7 @@ static void wake_if_sleeping(uint32_t *flag, uint32_t *word, const uint32_t *upd
 		sp_store_release_u32(word, *update); /* P3 early: a hint for C0 */
 	/* From what was seen only: a flag that became 2 meanwhile is not ours to clear. */
 	if (sp_cas_u32(flag, &seen, 0, SP_RELAXED, SP_RELAXED)) /* WK3: one waker clears it */
-		futex_wake(flag); /* the flag is what the other side sleeps on */
+		sp_futex_wake(flag); /* the flag is what the other side sleeps on */
 }
 
 void shmprim_spsc_notify_consumer(shmprim_spsc_producer *p)
@@ -519,7 +494,7 @@ void shmprim_slab_raw_notify(shmprim_slab_raw *slab)
 		/* Changed before the wake, so an allocator about to sleep on the
 		 * old value does not (the kernel compares it under its lock). */
 		sp_fetch_add_u32(&h->free_wake, 1, SP_RELEASE); /* WK3: pairs with the sleeper's load of it */
-		futex_wake(&h->free_wake);
+		sp_futex_wake(&h->free_wake);
 	}
 }
 

@@ -48,6 +48,18 @@ void mc_spin_hint(const char *file, int line);
 void mc_plain_read(const void *p, size_t n, const char *file, int line);
 void mc_plain_write(void *p, size_t n, const char *file, int line);
 
+/* ---- the OS seam (backends/shmprim_os.h, mc_futex.c): src/wait.c's futexes ---- */
+/* A futex wait: one step that loads *word (after the futex lock's clock) and,
+ * if it equals expected, sleeps until a wake on word; or, a choice, returns
+ * spuriously or times out (the virtual clock advances by ns). Returns 0. */
+int mc_futex_wait(uint32_t *word, uint32_t expected, uint64_t ns, const char *file, int line);
+/* Wakes every thread sleeping on word. */
+void mc_futex_wake(uint32_t *word, const char *file, int line);
+/* The virtual clock (ns): advances only when a futex wait times out. */
+uint64_t mc_clock_ns(void);
+/* 1: the model thread with this pid is alive, 0: dead, -1: pid names no model thread. */
+int mc_pid_liveness(int pid);
+
 /* ---- harness, for test bodies ---- */
 /* Starts fn(arg) as a new model thread; returns its id (1..MC_MAX_THREADS-1). */
 int mc_spawn_at(void (*fn)(void *), void *arg, const char *file, int line);
@@ -64,6 +76,22 @@ void *mc_alloc(size_t size, size_t align);
 void mc_name(const void *p, size_t len, const char *fmt, ...) MC_PRINTF(3, 4);
 /* Id of the calling model thread. */
 int mc_self(void);
+/* Peers that may die (a process crash): after mc_mortal(tid), thread tid may
+ * die before any of its steps (a choice; it never runs again), and a return
+ * from its function is an exit. mc_pid_of(tid) is the pid liveness checks
+ * (sp_pid_liveness, sp_proc_liveness) see for it; mc_died(tid) says whether
+ * it died or exited. Per execution: call after mc_spawn. */
+void mc_mortal(int tid);
+int mc_pid_of(int tid);
+bool mc_died(int tid);
+/* In this execution, when no thread can run and some sleep in futex waits,
+ * time passes and the earliest sleeper times out (the default: a lost
+ * wake-up, reported as a deadlock, unless a mortal thread has died). */
+void mc_idle_timeouts(void);
+/* Lowers the cap on futex waits' spurious returns and timeouts (MC_FUTEX)
+ * to n for this check, from inside a body (which the environment may lower
+ * further); a cut is named as futex=N. */
+void mc_futex_limit(int n);
 /* Ends the execution as a failure with a message. */
 MC_NORETURN void mc_fail(const char *file, int line, const char *fmt, ...) MC_PRINTF(3, 4);
 
@@ -89,7 +117,7 @@ typedef enum mc_failure {
 	MC_FAILURE_ASSERT,     /* mc_assert / mc_fail in the body */
 	MC_FAILURE_RACE,       /* conflicting plain accesses not ordered by happens-before */
 	MC_FAILURE_LIVELOCK,   /* every unfinished thread spins and no store can release it */
-	MC_FAILURE_DEADLOCK,   /* every unfinished thread waits in mc_join */
+	MC_FAILURE_DEADLOCK,   /* every unfinished thread waits in mc_join or sleeps in a futex wait (a lost wake-up) */
 	MC_FAILURE_STEPS,      /* more than max_steps scheduling points in one execution */
 	MC_FAILURE_USAGE       /* misuse of the checker (non-deterministic body, bad replay, ...) */
 } mc_failure;
@@ -114,6 +142,7 @@ typedef struct mc_config {
 	int trace;           /* 1: print the trace of every replayed/failing execution (MC_TRACE) */
 	bool quiet;          /* no failure report (used by the mutant gate's second opinions) */
 	bool silent;         /* not even the summary line */
+	int futex;           /* spurious returns and timeouts of futex waits per execution (MC_FUTEX) */
 } mc_config;
 
 /* Tiers (see README): exhaustive for 2-thread tests, bounded for 3-thread tests. */

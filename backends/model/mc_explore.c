@@ -323,7 +323,9 @@ static void cut_text(char *buf, size_t len, uint32_t hit, const mc_config *c)
 	if ((hit & MC_CUT_SPURIOUS) && off < len)
 		off += (size_t)snprintf(buf + off, len - off, "%sspurious=%d", off ? " " : "", c->spurious);
 	if ((hit & MC_CUT_OPTIONS) && off < len)
-		snprintf(buf + off, len - off, "%sread-options=%d", off ? " " : "", MC_MAX_OPTIONS);
+		off += (size_t)snprintf(buf + off, len - off, "%sread-options=%d", off ? " " : "", MC_MAX_OPTIONS);
+	if ((hit & MC_CUT_FUTEX) && off < len)
+		snprintf(buf + off, len - off, "%sfutex=%d", off ? " " : "", c->futex);
 }
 
 /* Advances the deepest branch that has options left; false when none has. */

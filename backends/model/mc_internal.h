@@ -96,7 +96,11 @@ typedef enum mc_ev_kind {
 	MC_EV_SPAWN,
 	MC_EV_JOIN,
 	MC_EV_SPIN,
-	MC_EV_EXIT
+	MC_EV_EXIT,
+	MC_EV_FUTEX_WAIT,  /* value: 0 sleeps, 1 value differs, 2 spurious, 3 timeout; value2: expected */
+	MC_EV_FUTEX_WAKE,  /* value: the threads woken (bitmask) */
+	MC_EV_FUTEX_RESUME, /* value: 0 woken, 3 timed out while every thread waited */
+	MC_EV_DEATH        /* a mortal thread dies before its pending step */
 } mc_ev_kind;
 
 typedef struct mc_event {
@@ -291,12 +295,26 @@ void mc_memory_reset(void);
 mc_loc *mc_loc_of(uint32_t index);
 uint32_t mc_loc_index(const void *addr, unsigned size);
 bool mc_loc_superseded(uint32_t loc, uint32_t idx);
+/* A load inside the step the caller already announced (a futex wait's compare). */
+uint64_t mc_load_in_step(const void *p, unsigned size, int order, const char *file, int line);
 /* A woken spinner's retry depends on the stores that woke it. */
 void mc_dep_after_spin(mc_thread *t);
 
 /* Bounds that can cut options: each one that does makes the verdict BOUNDED. */
-enum { MC_CUT_PREEMPT = 1, MC_CUT_STALE = 2, MC_CUT_SPURIOUS = 4, MC_CUT_OPTIONS = 8 };
+enum { MC_CUT_PREEMPT = 1, MC_CUT_STALE = 2, MC_CUT_SPURIOUS = 4, MC_CUT_OPTIONS = 8, MC_CUT_FUTEX = 16 };
 void mc_bound_cut(uint32_t which);
+
+/* mc_futex.c */
+void mc_futex_reset(void);
+bool mc_futex_sleeping(int tid);
+/* Nobody can run: lets time pass (true) if a death or the test allows it. */
+bool mc_futex_idle(void);
+/* The death choice before a mortal thread's step: true if it died. */
+bool mc_death_choice(int tid);
+/* A thread's function returned: a mortal one has exited. */
+void mc_futex_exit(int tid);
+/* "T1 sleeps in futex_wait on ring.x ..." for the deadlock report. */
+size_t mc_futex_describe(int tid, char *buf, size_t len);
 
 /* mc_psc.c: 1 consistent, 0 a psc cycle, -1 unsupported (why says which) */
 int mc_psc_check(char *why, size_t len);

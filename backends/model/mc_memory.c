@@ -382,18 +382,35 @@ static mc_thread *begin_op(mc_op_kind kind, const void *p, int order, const char
 	return t;
 }
 
+static uint64_t load_now(mc_thread *t, const void *p, unsigned size, int order, const char *file, int line);
+
 uint64_t mc_load(const void *p, unsigned size, int order, const char *file, int line)
 {
-	uint8_t kinds[MC_MAX_OPTIONS];
 	mc_thread *t;
+
+	if (!mc.active)
+		return read_mem(p, size);
+	t = begin_op(MC_OP_LOAD, p, order, file, line);
+	return load_now(t, p, size, order, file, line);
+}
+
+uint64_t mc_load_in_step(const void *p, unsigned size, int order, const char *file, int line)
+{
+	mc_thread *t = mc_current();
+
+	t->clock.c[mc.cur]++;
+	t->dep.c[mc.cur]++;
+	return load_now(t, p, size, order, file, line);
+}
+
+static uint64_t load_now(mc_thread *t, const void *p, unsigned size, int order, const char *file, int line)
+{
+	uint8_t kinds[MC_MAX_OPTIONS];
 	const mc_wr *s;
 	mc_event *ev;
 	uint32_t li, lo, n, i, idx, dep;
 	int tid, k;
 
-	if (!mc.active)
-		return read_mem(p, size);
-	t = begin_op(MC_OP_LOAD, p, order, file, line);
 	tid = mc.cur;
 	li = mc_loc_index(p, size);
 	lo = oldest_readable(t, tid, &mc.locs[li]);

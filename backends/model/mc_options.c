@@ -83,6 +83,9 @@ void mc_config_init(mc_config *cfg, mc_tier tier)
 	cfg->spurious = (int)env_ll("MC_SPURIOUS", cfg->spurious);
 	if (cfg->spurious < 0) /* unbounded spurious failures never terminate a retry loop */
 		cfg->spurious = 1000;
+	cfg->futex = (int)env_ll("MC_FUTEX", 1);
+	if (cfg->futex < 0) /* as for spurious: a wait loop needs an end */
+		cfg->futex = 1000;
 	cfg->max_execs = (uint64_t)env_ll("MC_MAX_EXECS", (long long)cfg->max_execs);
 	if (cfg->max_execs == (uint64_t)-1)
 		cfg->max_execs = UINT64_MAX;

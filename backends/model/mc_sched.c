@@ -95,6 +95,8 @@ bool mc_op_enabled(const mc_thread *t)
 {
 	int i;
 
+	if (mc_futex_sleeping((int)(t - mc.threads)))
+		return false; /* until a wake, or time passes */
 	switch (t->pending.kind) {
 	case MC_OP_JOIN:
 		return mc.threads[t->pending.target].state == MC_T_FINISHED;
@@ -113,7 +115,7 @@ static MC_NORETURN void report_stuck(void)
 {
 	char buf[512], name[96];
 	size_t off = 0;
-	bool spinning = false;
+	bool spinning = false, sleeping = false;
 	int i;
 
 	buf[0] = '\0';
@@ -122,7 +124,13 @@ static MC_NORETURN void report_stuck(void)
 
 		if (t->state != MC_T_READY)
 			continue;
-		if (t->pending.kind == MC_OP_SPIN) {
+		if (mc_futex_sleeping(i)) {
+			sleeping = true;
+			if (off)
+				off += snprintf(buf + off, sizeof(buf) - off, "; ");
+			if (off < sizeof(buf))
+				off += mc_futex_describe(i, buf + off, sizeof(buf) - off);
+		} else if (t->pending.kind == MC_OP_SPIN) {
 			spinning = true;
 			if (t->nwatch > 0) {
 				mc_loc *l = mc_loc_of(t->watch[t->nwatch - 1].loc);
@@ -147,7 +155,7 @@ static MC_NORETURN void report_stuck(void)
 	}
 	if (spinning)
 		mc_fail_kind(MC_FAILURE_LIVELOCK, "livelock: %s", buf);
-	mc_fail_kind(MC_FAILURE_DEADLOCK, "deadlock: %s", buf);
+	mc_fail_kind(MC_FAILURE_DEADLOCK, "deadlock%s: %s", sleeping ? " (a lost wake-up)" : "", buf);
 }
 
 /* Called by thread `self` (parked with its pending op, or finished): picks
@@ -163,22 +171,30 @@ static void schedule(int self)
 		             "step limit: more than %u scheduling points in one execution (a spin loop without "
 		             "sp_spin_hint? raise MC_MAX_STEPS if the test is just long)",
 		             mc.cfg.max_steps);
-	for (i = 0; i < mc.nthreads; i++) {
-		const mc_thread *t = &mc.threads[i];
+	for (;;) {
+		enabled = 0;
+		all_done = true;
+		for (i = 0; i < mc.nthreads; i++) {
+			const mc_thread *t = &mc.threads[i];
 
-		if (t->state != MC_T_FINISHED)
-			all_done = false;
-		if (t->state == MC_T_READY && mc_op_enabled(t))
-			enabled |= 1u << i;
-	}
-	if (!enabled) {
-		if (all_done) {
-			mc_psc_enforce();
-			mc_end_execution(MC_END_COMPLETE);
+			if (t->state != MC_T_FINISHED)
+				all_done = false;
+			if (t->state == MC_T_READY && mc_op_enabled(t))
+				enabled |= 1u << i;
 		}
-		report_stuck();
+		if (!enabled) {
+			if (all_done) {
+				mc_psc_enforce();
+				mc_end_execution(MC_END_COMPLETE);
+			}
+			if (mc_futex_idle()) /* time passes: a futex sleeper times out */
+				continue;
+			report_stuck();
+		}
+		next = mc_choose_thread(enabled, self, (enabled >> self) & 1u);
+		if (!mc_death_choice(next)) /* a mortal thread may die before its step */
+			break;
 	}
-	next = mc_choose_thread(enabled, self, (enabled >> self) & 1u);
 	if (next != self) {
 		mc.cur = next;
 		mc_fiber_switch(&mc.threads[self].ctx, &mc.threads[next].ctx);
@@ -221,6 +237,7 @@ static void thread_entry(void)
 	ev->clock = t->clock;
 	starting = t->state == MC_T_STARTING;
 	t->state = MC_T_FINISHED;
+	mc_futex_exit(self);
 	t->pending.kind = MC_OP_NONE;
 	if (starting) {
 		mc.cur = t->parent;
@@ -254,6 +271,7 @@ void mc_sched_reset(void)
 	mc.nsc = 0;
 	mc.psc_settled = false;
 	mc_vc_zero(&mc.sc_dep);
+	mc_futex_reset();
 }
 
 void mc_run_execution(void (*body)(void *), void *arg)

@@ -211,6 +211,24 @@ static void print_event(const mc_event *e, bool clocks)
 	case MC_EV_EXIT:
 		snprintf(op, sizeof(op), "exit");
 		break;
+	case MC_EV_FUTEX_WAIT: {
+		static const char *const how[] = {"sleeps", "value differs", "SPURIOUS return", "TIMEOUT"};
+
+		snprintf(op, sizeof(op), "futex_wait");
+		snprintf(val, sizeof(val), "expects %llu: %s", (unsigned long long)e->value2, how[e->value & 3]);
+		break;
+	}
+	case MC_EV_FUTEX_WAKE:
+		snprintf(op, sizeof(op), "futex_wake");
+		snprintf(val, sizeof(val), "woke 0x%llx", (unsigned long long)e->value);
+		break;
+	case MC_EV_FUTEX_RESUME:
+		snprintf(op, sizeof(op), "futex resume");
+		snprintf(val, sizeof(val), "%s", e->value ? "TIMEOUT (all waited)" : "woken");
+		break;
+	case MC_EV_DEATH:
+		snprintf(op, sizeof(op), "DIES");
+		break;
 	}
 	off = (size_t)snprintf(line, sizeof(line), "  %4u  T%u  %-18s %-16s %-26s %-22s %-18s %s", e->seq, e->tid,
 	                       op, ord, loc, val, rf, short_file(e->file));

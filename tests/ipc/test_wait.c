@@ -447,7 +447,8 @@ Test(wait, one_notify_wakes_every_sleeping_allocator)
  * sleeps. The hook holds it between the re-check and the futex call while
  * the other side publishes and notifies: the notify must change the word
  * before waking, or the waiter sleeps through the wake until its next check
- * (5 s here). Mutants W1 and W2 (tests/ipc/meson.build, suite ipc-mutants). */
+ * (5 s here). Mutants W1 and W2 plant that bug; the model gate catches them
+ * (tests/model, model-mutant-W1 and -W2). */
 static volatile int about_to_sleep;
 
 static void hold_before_sleep(int window)

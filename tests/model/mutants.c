@@ -70,6 +70,12 @@ static const gate_entry gate[] = {
 	{"K1", "claim given back (leave, close) with a relaxed CAS (K3)", {"ring_close_end", "chan_close"}, {NULL}},
 	{"S15", "reclaim lock taken over from any holder", {"slab_reclaim_lock_takeover"}, {NULL}},
 	{"S16", "alloc's second head read, after a bad link, relaxed", {"slab_scribbled_link"}, {NULL}},
+	{"W1", "ring notify wakes the index word, not the flag the other side sleeps on", {"wait_ring_one"}, {NULL}},
+	{"W2", "slab notify wakes without bumping free_wake", {"wait_slab_free_notify"}, {NULL}},
+	{"W3", "waiter announces without the fence before its re-check (SL2)", {"wait_ring_one"}, {NULL}},
+	{"W4", "push_wait notifies before it publishes", {"wait_ring_one"}, {NULL}},
+	{"W5", "notify reads the flag without its fence (WK1)", {"wait_ring_one"}, {NULL}},
+	{"W6", "wait stops checking its peer after a sleep (a hang after its death)", {"wait_ring_producer_dies"}, {NULL}},
 };
 
 static int test_no, failures;
