@@ -116,7 +116,8 @@ typedef struct mc_config {
 	bool silent;         /* not even the summary line */
 } mc_config;
 
-/* Tiers (see README): exhaustive for 2-thread tests, bounded for 3-thread tests. */
+/* Tiers (see README): no preemption or stale bound in either; the 3-thread
+ * tier (BOUNDED) explores no spurious weak-CAS failure unless MC_DEEP is set. */
 typedef enum mc_tier { MC_TIER_EXHAUSTIVE, MC_TIER_BOUNDED } mc_tier;
 
 /* Tier defaults, then the MC_* environment variables on top. */
