@@ -482,17 +482,17 @@ int mc_choose_thread(uint32_t enabled, int current, bool current_enabled)
 			goto chosen;
 		}
 		if (popcount(enabled) == 1) {
+			if (enabled & mc.sleep)
+				mc_end_execution(MC_END_REDUNDANT); /* the only thread that can run sleeps */
 			next = default_thread(enabled, current, current_enabled);
 		} else {
-			const mc_branch *b;
-
 			next = dpor_branch(enabled, current, current_enabled, &node);
-			b = &mc.log[node];
-			mc.sleep |= b->done;
-			for (i = 0; i < mc.nthreads; i++)
-				if ((mc.sleep & (1u << i)) && dependent(&mc.threads[i], &mc.threads[next]))
-					mc.sleep &= ~(1u << i);
+			mc.sleep |= mc.log[node].done;
 		}
+		/* every step wakes the sleepers it does not commute with */
+		for (i = 0; i < mc.nthreads; i++)
+			if ((mc.sleep & (1u << i)) && dependent(&mc.threads[i], &mc.threads[next]))
+				mc.sleep &= ~(1u << i);
 		step_begin(next, node);
 		goto record;
 	}

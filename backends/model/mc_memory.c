@@ -588,13 +588,10 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 		}
 	}
 	k = mc_choose_read(n, kinds);
-	/* a failed CAS only reads: it commutes with other reads (DPOR's races
-	 * and the covered choices use this order; sleep sets, which see the CAS
-	 * before its outcome, still treat it as a write) */
-	if (ok[k])
-		dep_write(t, l);
-	else
-		dep_read(t, &mc.locs[li]);
+	/* a CAS counts as a write, succeed or fail (as for sleep sets and
+	 * DPOR's races): treating a failed one as a read loses executions
+	 * under DPOR (README, source-DPOR) */
+	dep_write(t, l);
 	ev = mc_event_new(tid, MC_EV_CAS_FAIL, file, line);
 	ev->order = (uint8_t)success;
 	ev->order2 = (uint8_t)failure;

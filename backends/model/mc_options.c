@@ -72,7 +72,7 @@ void mc_config_init(mc_config *cfg, mc_tier tier)
 	 * so BOUNDED), 1 with MC_DEEP */
 	cfg->spurious = tier == MC_TIER_BOUNDED && !deep ? 0 : 1;
 	cfg->max_execs = deep ? 1000000000ull : tier == MC_TIER_BOUNDED ? 5000000ull : 1000000ull;
-	cfg->max_seconds = deep ? 3600 : tier == MC_TIER_BOUNDED ? 140 : 60; /* slab_aba_3t: about 25 s per form */
+	cfg->max_seconds = deep ? 3600 : tier == MC_TIER_BOUNDED ? 140 : 60; /* slab_aba_3t: about 13 s of CPU per form */
 	cfg->max_steps = 5000;
 	cfg->spin = MC_SPIN_PRUNE;
 

@@ -1166,7 +1166,7 @@ const scenario slab_scenarios[] = {
 	{"slab_cache_flush_vs_pop", slab_cache_flush_vs_pop, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_cache_copy_flush_vs_alloc", slab_cache_copy_flush_vs_alloc, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_cache_reclaim_vs_live", slab_cache_reclaim_vs_live, MC_TIER_EXHAUSTIVE, false, 0, 0},
-	{"slab_stale_handle_3t", slab_stale_handle_3t, MC_TIER_EXHAUSTIVE, false, 0, 0}, /* spurious=1 fits: 91 676 executions */
+	{"slab_stale_handle_3t", slab_stale_handle_3t, MC_TIER_EXHAUSTIVE, false, 0, 0}, /* spurious=1 fits: 255 977 executions */
 	{"slab_aba_3t", slab_aba_3t, MC_TIER_BOUNDED, false, 0, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };
