@@ -9,6 +9,9 @@
  * dropped. Replaying a prefix must meet the same branch points with the same
  * options, or the body is not deterministic and the check stops.
  *
+ * Source-DPOR (below, "source-DPOR") decides which threads a node explores;
+ * without it (MC_DPOR=0, or a preemption bound) every enabled thread is.
+ *
  * Sleep sets (off with MC_NAIVE=1): once thread p's step has been explored at
  * a node, the later siblings carry p "asleep" until some thread takes a step
  * that does not commute with p's (same location and one of them writes; SC
@@ -208,9 +211,11 @@ static bool dependent(const mc_thread *a, const mc_thread *b)
  * holds one. Sleep sets stay as before (a thread explored at a node sleeps in
  * later siblings until a dependent step). Dependence is the checker's
  * dependence order (mc_memory.c, the dep clocks): same location and one of
- * the two writes (a failed CAS only reads), seq_cst with seq_cst, plus the
+ * the two writes (a CAS is a write even when it fails: as a read it lost an
+ * execution in the differential test), seq_cst with seq_cst, plus the
  * program-order, spawn, join and spin-wakeup edges. Read choices still
- * branch on every option they offer. */
+ * branch on every option they offer. Not used with a preemption bound, the
+ * naive oracle, sampling or replay (mc.dpor). */
 
 static int memop(const mc_step *s)
 {
