@@ -186,7 +186,7 @@ typedef struct mc_branch {
 typedef struct mc_step {
 	uint8_t tid;
 	uint8_t kind;               /* mc_op_kind of the op performed */
-	bool write;                 /* the op wrote (a failed CAS only reads) */
+	bool write;                 /* a write in dependence order (a CAS is, even when it fails) */
 	bool sc;
 	int32_t node;               /* branch-log index of the thread choice before it; -1 none */
 	const void *addr;
