@@ -5,6 +5,7 @@
  * free_wake, which every wake bumps first, and works the same way):
  *   sleeper: flag = 1 (SL1); fence(seq_cst) (SL2); re-check; futex_wait(flag, 1)
  *   waker:   publish; fence(seq_cst) (WK1); if flag (WK2): clear it (WK3), futex_wake(flag)
+ *            (but 2, a readiness-fd sleeper, is left for src/ready.c's notify)
  * The two fences (SL2 pairs with WK1) order each side's store before its load,
  * so either the re-check sees the publication or the other side sees the flag.
  * In the second case the flag is cleared before the wake, and the kernel
@@ -277,13 +278,19 @@ static shmprim_spsc_header *ring_of_consumer(const shmprim_spsc_consumer *c)
  * it takes the whole interval before it at once). */
 static void wake_if_sleeping(uint32_t *flag, uint32_t *word, const uint32_t *update)
 {
+	uint32_t seen;
+
 	sp_fence(SP_SEQ_CST); /* WK1: pairs with SL2 */
-	/* A load first: no write (and no line transfer) while nobody sleeps. */
-	if (sp_load_relaxed_u32(flag) == 0) /* WK2: ordered by WK1 */
+	/* A load first: no write (and no line transfer) while nobody sleeps. 2 is
+	 * a side armed on its readiness fd: left set for shmprim_ready_notify,
+	 * which rings its bell (src/ready.c). */
+	seen = sp_load_relaxed_u32(flag); /* WK2: ordered by WK1 */
+	if (seen == 0 || seen == 2)
 		return;
 	if (update)
 		sp_store_release_u32(word, *update); /* P3 early: a hint for C0 */
-	if (sp_exchange_u32(flag, 0, SP_RELAXED) != 0) /* WK3: one waker clears it */
+	/* From what was seen only: a flag that became 2 meanwhile is not ours to clear. */
+	if (sp_cas_u32(flag, &seen, 0, SP_RELAXED, SP_RELAXED)) /* WK3: one waker clears it */
 		futex_wake(flag); /* the flag is what the other side sleeps on */
 }
 

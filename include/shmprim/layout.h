@@ -171,14 +171,14 @@ typedef struct shmprim_spsc_header {
 	uint32_t producer_pid;      /**< 132: pid the producer announced, 0 = none (a hint) */
 	uint64_t producer_claim;    /**< 136: claim word of the producer side (claim.h), 0 = free */
 	uint8_t reserved1[48];      /**< 144: zero */
-	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep on tail */
+	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep on tail (2: on its readiness fd, ready.h) */
 	uint8_t reserved1b[60];     /**< 196: zero */
 	/* consumer line */
 	uint32_t tail;              /**< 256: entries consumed */
 	uint32_t consumer_pid;      /**< 260: pid the consumer announced, 0 = none (a hint) */
 	uint64_t consumer_claim;    /**< 264: claim word of the consumer side (claim.h), 0 = free */
 	uint8_t reserved2[48];      /**< 272: zero */
-	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep on head */
+	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep on head (2: on its readiness fd) */
 	uint8_t reserved2b[60];     /**< 324: zero */
 } shmprim_spsc_header;
 
@@ -283,12 +283,12 @@ typedef struct shmprim_channel_header {
 	/* producer line */
 	uint64_t sent;              /**< 128: bytes of records published (a hint) */
 	uint8_t reserved1[56];      /**< 136: zero */
-	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep waiting for room */
+	uint32_t producer_sleeping; /**< 192: 1 while the producer may sleep waiting for room (2: on its readiness fd, ready.h) */
 	uint8_t reserved1b[60];     /**< 196: zero */
 	/* consumer line */
 	uint64_t released;          /**< 256: bytes of records the consumer is done with */
 	uint8_t reserved2[56];      /**< 264: zero */
-	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep waiting for a message */
+	uint32_t consumer_sleeping; /**< 320: 1 while the consumer may sleep waiting for a message (2: on its readiness fd) */
 	uint8_t reserved2b[60];     /**< 324: zero */
 	/* claims line */
 	uint64_t producer_claim;    /**< 384: claim word of the producer side */

@@ -15,5 +15,6 @@
 #include <shmprim/rendezvous.h>
 #include <shmprim/claim.h>
 #include <shmprim/channel.h>
+#include <shmprim/ready.h>
 
 #endif

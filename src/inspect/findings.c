@@ -102,9 +102,9 @@ static void ring_findings(insp_report *r, size_t i)
 		         off,
 		         (unsigned long long)(g->producer_claim.state == SHMPRIM_SIDE_IMPOSSIBLE ? g->producer_claim.word
 		                                                                                 : g->consumer_claim.word));
-	if (g->consumer_sleeping > 1 || g->producer_sleeping > 1)
-		insp_add(r, INSP_WARN, i, "ring at %llu: a sleeping flag holds %u, not 0 or 1: scribbled?", off,
-		         g->consumer_sleeping > 1 ? g->consumer_sleeping : g->producer_sleeping);
+	if (g->consumer_sleeping > 2 || g->producer_sleeping > 2) /* 2: armed on a readiness fd (ready.h) */
+		insp_add(r, INSP_WARN, i, "ring at %llu: a sleeping flag holds %u, not 0, 1 or 2: scribbled?", off,
+		         g->consumer_sleeping > 2 ? g->consumer_sleeping : g->producer_sleeping);
 }
 
 /* What a pid is to the rings in this report: "producer", "consumer" or "owner". */
@@ -210,14 +210,15 @@ static void channel_findings(insp_report *r, size_t i)
 		         c->messages, c->messages == 1 ? "" : "s");
 	if (c->consumer.state == SHMPRIM_SIDE_CLOSED)
 		insp_add(r, INSP_INFO, i, "channel at %llu: the consumer closed; sends return CLOSED", off);
-	if (c->consumer_sleeping == 1 && c->messages > 0)
+	/* 1: asleep in a futex wait; 2: armed on its readiness fd (<shmprim/ready.h>). */
+	if ((c->consumer_sleeping == 1 || c->consumer_sleeping == 2) && c->messages > 0)
 		insp_add(r, INSP_WARN, i,
 		         "channel at %llu: consumer asleep while %u messages are published: a lost wake-up (if it persists "
 		         "across refreshes)",
 		         off, c->messages);
-	if (c->producer_sleeping > 1 || c->consumer_sleeping > 1)
-		insp_add(r, INSP_WARN, i, "channel at %llu: a sleeping flag holds %u, not 0 or 1: scribbled?", off,
-		         c->consumer_sleeping > 1 ? c->consumer_sleeping : c->producer_sleeping);
+	if (c->producer_sleeping > 2 || c->consumer_sleeping > 2)
+		insp_add(r, INSP_WARN, i, "channel at %llu: a sleeping flag holds %u, not 0, 1 or 2: scribbled?", off,
+		         c->consumer_sleeping > 2 ? c->consumer_sleeping : c->producer_sleeping);
 }
 
 void insp_find(insp_report *r)

@@ -32,6 +32,7 @@ static shmprim_proc_token token_of(int pid)
 
 typedef struct chan_fx {
 	shmprim_channel ch;
+	shmprim_region region;        /* where ch sits, for a second handle's attach */
 	shmprim_channel_producer p;
 	shmprim_channel_consumer c;
 	uint32_t items;
@@ -47,8 +48,8 @@ static chan_fx *chan_fx_new(void)
 	size_t need = shmprim_channel_required_size(DATA);
 	shmprim_channel_header *h;
 
-	mc_assert_eq(shmprim_channel_init(&fx->ch, shmprim_region_from_raw(mc_alloc(need, 64), need), 0, DATA, MAXMSG),
-	             SHMPRIM_OK);
+	fx->region = shmprim_region_from_raw(mc_alloc(need, 64), need);
+	mc_assert_eq(shmprim_channel_init(&fx->ch, fx->region, 0, DATA, MAXMSG), SHMPRIM_OK);
 	h = fx->ch.header;
 	mc_name(h, SHMPRIM_CHANNEL_HEADER_SIZE, "channel.header");
 	mc_name(&h->sent, 8, "channel.sent");
@@ -387,6 +388,84 @@ static void chan_producer_takeover(void *arg)
 	mc_assert_eq(shmprim_channel_receive(&fx->c, &m), SHMPRIM_ERR_EMPTY); /* the loan never shows */
 }
 
+/* ---- a second handle, and what an observer reads (snapshot, in flight) ----
+ * The consumer attaches its own handle (A1), takes the side through it and,
+ * holding message 1, reads the snapshot and the bytes in flight, which must
+ * be consistent with what it has seen: two 8-byte messages are two 16-byte
+ * records. After the joins both read exactly the drained channel. */
+static void observed_producer(void *arg)
+{
+	chan_fx *fx = arg;
+	uint64_t v;
+
+	for (v = 1; v <= 2; v++)
+		send_spin(&fx->p, &v, sizeof(v));
+}
+
+static void check_claims(const shmprim_channel_snapshot *s)
+{
+	mc_assert_eq(s->producer_claim, token_of(PID_P));
+	mc_assert_eq(s->consumer_claim, token_of(PID_C));
+	mc_assert_eq(s->producer_sleeping, 0);
+	mc_assert_eq(s->consumer_sleeping, 0);
+	mc_assert_eq(s->records, SHMPRIM_OK);
+}
+
+static void observing_consumer(void *arg)
+{
+	chan_fx *fx = arg;
+	shmprim_channel *ch = mc_alloc(sizeof(*ch), 64);
+	shmprim_channel_consumer *c = mc_alloc(sizeof(*c), 64);
+	shmprim_channel_snapshot s;
+	shmprim_channel_msg m;
+	uint64_t in_flight;
+
+	mc_assert_eq(shmprim_channel_attach(ch, fx->region, 0), SHMPRIM_OK);
+	mc_assert_eq(ch->data_bytes, DATA);
+	mc_assert_eq(sp_channel_take_consumer(ch, c, token_of(PID_C), fake_liveness, NULL), SHMPRIM_OK);
+	mc_assert_eq(receive_spin(c, &m), SHMPRIM_OK);
+	mc_assert_eq(value_of(&m), 1);
+	/* message 1 is held, not released: the walk from 0 finds it, and maybe 2 */
+	mc_assert_eq(shmprim_channel_snapshot_of(ch, &s), SHMPRIM_OK);
+	check_claims(&s);
+	mc_assert_eq(s.released, 0);
+	mc_assert(s.published_end == 16 || s.published_end == 32);
+	mc_assert_eq(s.messages, s.published_end / 16);
+	mc_assert_eq(s.message_bytes, 8u * s.messages);
+	mc_assert(s.sent_hint == 0 || s.sent_hint == 16 || s.sent_hint == 32); /* a hint, relaxed */
+	in_flight = sp_channel_bytes_in_flight(ch->header, DATA);
+	mc_assert(in_flight == 0 || in_flight == 16 || in_flight == 32);
+	mc_assert_eq(shmprim_channel_release(c), SHMPRIM_OK);
+	mc_assert_eq(receive_spin(c, &m), SHMPRIM_OK);
+	mc_assert_eq(value_of(&m), 2);
+	mc_assert_eq(shmprim_channel_release(c), SHMPRIM_OK);
+	mc_assert_eq(shmprim_channel_receive(c, &m), SHMPRIM_ERR_EMPTY);
+	fx->got = 2;
+}
+
+static void chan_attach_observe(void *arg)
+{
+	chan_fx *fx = chan_fx_new();
+	shmprim_channel_snapshot s;
+	int tp, tc;
+
+	(void)arg;
+	mc_assert_eq(sp_channel_take_producer(&fx->ch, &fx->p, token_of(PID_P), fake_liveness, NULL), SHMPRIM_OK);
+	tp = mc_spawn(observed_producer, fx);
+	tc = mc_spawn(observing_consumer, fx);
+	mc_join(tp);
+	mc_join(tc);
+	mc_assert_eq(fx->got, 2);
+	mc_assert_eq(shmprim_channel_snapshot_of(&fx->ch, &s), SHMPRIM_OK);
+	check_claims(&s);
+	mc_assert_eq(s.released, 32);
+	mc_assert_eq(s.published_end, 32);
+	mc_assert_eq(s.sent_hint, 32);
+	mc_assert_eq(s.messages, 0);
+	mc_assert_eq(s.message_bytes, 0);
+	mc_assert_eq(sp_channel_bytes_in_flight(fx->ch.header, DATA), 0);
+}
+
 const scenario channel_scenarios[] = {
 	{"chan_transfer", chan_transfer, MC_TIER_EXHAUSTIVE, true, 0, 0},
 	{"chan_close", chan_close, MC_TIER_EXHAUSTIVE, true, 2, 0},
@@ -394,5 +473,6 @@ const scenario channel_scenarios[] = {
 	{"chan_claims_dead_holder", chan_claims, MC_TIER_EXHAUSTIVE, true, 1, 0},
 	{"chan_consumer_takeover", chan_consumer_takeover, MC_TIER_EXHAUSTIVE, true, 0, 0},
 	{"chan_producer_takeover", chan_producer_takeover, MC_TIER_EXHAUSTIVE, true, 0, 0},
+	{"chan_attach_observe", chan_attach_observe, MC_TIER_EXHAUSTIVE, true, 0, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };

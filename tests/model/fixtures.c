@@ -85,6 +85,26 @@ shmprim_status ring_fx_attach_consumer(ring_fx *fx, shmprim_spsc_consumer *out)
 	return st;
 }
 
+shmprim_status ring_fx_attach_producer(ring_fx *fx, shmprim_spsc_producer *out)
+{
+	shmprim_status st;
+
+	if (fx->form == FX_REGION) {
+		shmprim_spsc *r = mc_alloc(sizeof(*r), 8);
+
+		st = shmprim_spsc_attach(r, fx->region, fx->offset);
+		if (st == SHMPRIM_OK)
+			shmprim_spsc_split(r, out, NULL);
+	} else {
+		shmprim_spsc_raw *r = mc_alloc(sizeof(*r), 8);
+
+		st = shmprim_spsc_raw_attach(r, fx->header, fx->slots, fx->slots_len);
+		if (st == SHMPRIM_OK)
+			shmprim_spsc_raw_split(r, out, NULL);
+	}
+	return st;
+}
+
 void ring_push_wait(shmprim_spsc_producer *p, uint64_t v)
 {
 	shmprim_push_result r;

@@ -39,6 +39,9 @@ ring_fx *ring_fx_new_sized(fx_form form, uint32_t capacity, uint32_t entry_size)
 /* Attaches a second handle to fx's ring (as another process would) and
  * takes its consumer into *out. */
 shmprim_status ring_fx_attach_consumer(ring_fx *fx, shmprim_spsc_consumer *out);
+/* The same for a producer: the split resumes after the entries published
+ * past head (a producer that died before storing head left them). */
+shmprim_status ring_fx_attach_producer(ring_fx *fx, shmprim_spsc_producer *out);
 
 /* Spin until pushed / popped (sp_spin_hint between failed attempts). */
 void ring_push_wait(shmprim_spsc_producer *p, uint64_t v);

@@ -48,6 +48,7 @@ static const gate_entry gate[] = {
 	{"R9", "cell seq accepted only inside its own cell", {"ring_cap2_3items"}, {NULL}},
 	{"R10", "consumer's cached head from a second read of head", {"ring_head_twice"}, {NULL}},
 	{"R11", "consumer's cached head from a second read of the seq", {"ring_head_twice"}, {NULL}},
+	{"R12", "bulk pop loads the last entry's seq relaxed", {"ring_pop_bulk"}, {NULL}},
 	/* S1': 3 threads x (alloc, write, free) needs 3 preemptions: the reduced
 	 * search finds it in 8 153 executions, the naive one in 18 240 031 (180 s) */
 	{"S1", "free-list head CAS without the ABA tag", {"slab_aba_preempt", NULL}, {"slab_aba_3t"}},
@@ -68,6 +69,7 @@ static const gate_entry gate[] = {
 	{"C6", "claim taken by a store after a look, no CAS (K1)", {"chan_claims_free", "chan_claims_dead_holder"}, {NULL}},
 	{"K1", "claim given back (leave, close) with a relaxed CAS (K3)", {"ring_close_end", "chan_close"}, {NULL}},
 	{"S15", "reclaim lock taken over from any holder", {"slab_reclaim_lock_takeover"}, {NULL}},
+	{"S16", "alloc's second head read, after a bad link, relaxed", {"slab_scribbled_link"}, {NULL}},
 };
 
 static int test_no, failures;

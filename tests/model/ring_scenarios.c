@@ -410,6 +410,139 @@ static void ring_close_end(void *arg)
 	mc_join(tc);
 }
 
+/* ---- pop_bulk: all or nothing (the bulk's own C1 on the last entry's cell) ----
+ * The producer pushes 1..b one at a time, so head is stored only when a lap
+ * ends and the bulk consumer, taking 2 at a time, mostly learns of entries
+ * through the seq of the last one it needs (shmprim_ring_ready's bulk branch),
+ * whose acquire must make both entries visible (R12). */
+static void bulk_consumer(void *arg)
+{
+	ring_ctx *c = arg;
+	uint64_t got[2];
+	uint32_t i, k;
+
+	for (i = 1; i <= c->items; i += 2) {
+		while ((k = shmprim_spsc_pop_bulk(&c->fx->consumer, got, 2)) == 0)
+			sp_spin_hint();
+		mc_assert_eq(k, 2); /* all or none */
+		mc_assert_eq(got[0], i);
+		mc_assert_eq(got[1], i + 1);
+	}
+	mc_assert_eq(shmprim_spsc_pop_bulk(&c->fx->consumer, got, 1), 0);
+}
+
+/* a = capacity, b = items (even) */
+static void ring_pop_bulk(void *arg)
+{
+	const scenario_arg *sa = arg;
+
+	run_transfer(ring_fx_new(sa->form, sa->sc->a), sa->sc->b, false, producer, bulk_consumer);
+}
+
+/* ---- zero-copy across a wrap: cap 2, entry 1 pushed, then 2 and 3
+ * reserved, written in place and committed at once (slots 1 and 0: the
+ * reservation wraps, and the commit publishes the cell twice, P2 per run);
+ * the consumer peeks and releases 1, then peeks 2 and 3 across the wrap and
+ * releases both. ---- */
+static void zero_copy_producer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_producer *p = &c->fx->producer;
+	uint32_t k;
+	uint64_t v;
+
+	ring_push_wait(p, 1);
+	while ((k = shmprim_spsc_reserve(p, 2, NULL)) != 2) {
+		mc_assert(k < 2);
+		sp_spin_hint();
+	}
+	for (k = 0; k < 2; k++) {
+		void *e = shmprim_spsc_reserved_entry(p, k);
+
+		v = 2 + k;
+		sp_plain_write(e, sizeof(v));
+		memcpy(e, &v, sizeof(v));
+	}
+	mc_assert_eq(shmprim_spsc_commit(p, 2), 2);
+}
+
+static uint64_t peeked(shmprim_spsc_consumer *cons, uint32_t i)
+{
+	const void *e = shmprim_spsc_peeked_entry(cons, i);
+	uint64_t v;
+
+	sp_plain_read(e, sizeof(v));
+	memcpy(&v, e, sizeof(v));
+	return v;
+}
+
+static void zero_copy_consumer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_consumer *cons = &c->fx->consumer;
+	uint32_t k;
+
+	while (shmprim_spsc_peek(cons, 1) == 0)
+		sp_spin_hint();
+	mc_assert_eq(peeked(cons, 0), 1);
+	mc_assert_eq(shmprim_spsc_release(cons, 1), 1);
+	while ((k = shmprim_spsc_peek(cons, 2)) != 2) {
+		mc_assert(k < 2);
+		sp_spin_hint();
+	}
+	mc_assert_eq(peeked(cons, 0), 2);
+	mc_assert_eq(peeked(cons, 1), 3);
+	mc_assert_eq(shmprim_spsc_release(cons, 2), 2);
+	mc_assert_eq(shmprim_spsc_peek(cons, 1), 0);
+}
+
+static void ring_zero_copy_wrap(void *arg)
+{
+	const scenario_arg *sa = arg;
+
+	run_transfer(ring_fx_new(sa->form, 2), 3, false, zero_copy_producer, zero_copy_consumer);
+}
+
+/* ---- a producer that resumes after one died between P2 and P3 ----
+ * Main pushes 1 and 2 one at a time (head stays 0: it is stored once a lap)
+ * and that producer is gone. T1 attaches a second handle, whose split finds
+ * the two entries past head, stores head = 2 (P3 again) and pushes 3; T2
+ * pops 1, 2, 3. A split that resumed at head would overwrite entry 1. */
+static void resume_producer(void *arg)
+{
+	ring_ctx *c = arg;
+	shmprim_spsc_producer *p = mc_alloc(sizeof(*p), 8);
+
+	mc_assert_eq(ring_fx_attach_producer(c->fx, p), SHMPRIM_OK);
+	mc_assert_eq(p->local_head, 2);
+	ring_push_wait(p, 3);
+}
+
+static void ring_split_resume(void *arg)
+{
+	const scenario_arg *sa = arg;
+	ring_fx *fx = ring_fx_new(sa->form, 4);
+	ring_ctx *c = mc_alloc(sizeof(*c), 8);
+	shmprim_spsc_snapshot s;
+	int tp, tc;
+
+	ring_push_wait(&fx->producer, 1);
+	ring_push_wait(&fx->producer, 2);
+	c->fx = fx;
+	c->items = 3;
+	tp = mc_spawn(resume_producer, c);
+	tc = mc_spawn(consumer, c);
+	mc_join(tp);
+	mc_join(tc);
+	s = fx->form == FX_REGION ? shmprim_spsc_snapshot_of(&fx->region_ring) : shmprim_spsc_raw_snapshot(&fx->raw_ring);
+	mc_assert_eq(s.head, 3); /* published up to 3 (the snapshot scans past the word) */
+	/* the head word is the split's store: the push of 3 leaves it alone */
+	mc_assert_eq(sp_load_relaxed_u32(&(fx->form == FX_REGION ? fx->region_ring.raw.header : fx->raw_ring.header)->head),
+	             2);
+	mc_assert_eq(s.tail, 3);
+	mc_assert_eq(s.len, 0);
+}
+
 const scenario ring_scenarios[] = {
 	/* loom 1/12: cap 4, 3 items */
 	{"ring_concurrent", ring_transfer, MC_TIER_EXHAUSTIVE, false, 4, 3},
@@ -432,5 +565,10 @@ const scenario ring_scenarios[] = {
 	/* claims: two takers on a free word; push then close, pop until END (K1) */
 	{"ring_claim_race", ring_claim_race, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"ring_close_end", ring_close_end, MC_TIER_EXHAUSTIVE, false, 2, 2},
+	/* pop_bulk across a wrap (R12); a producer resuming past head */
+	{"ring_pop_bulk", ring_pop_bulk, MC_TIER_EXHAUSTIVE, false, 2, 4},
+	{"ring_split_resume", ring_split_resume, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	/* reserve/commit and peek/release of 2 across the wrap */
+	{"ring_zero_copy_wrap", ring_zero_copy_wrap, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };

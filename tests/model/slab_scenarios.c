@@ -1139,6 +1139,143 @@ static void slab_cache_reclaim_vs_live(void *arg)
 	cache_check_quiescent(c->fx, 3);
 }
 
+/* ---- adopt (D1) vs a reclaim of the sender with SHMPRIM_RECLAIM_IN_FLIGHT:
+ * owner 1 marked a slot in flight and died; owner 2, its receiver, adopts it
+ * while owner 3 reclaims owner 1's slots, in-flight ones included. Exactly one
+ * of them gets the slot: an adopted slot is owner 2's (the reclaim leaves it,
+ * owner 2 writes it and frees it), a reclaimed one is refused to the adopter.
+ * Both ways the slab ends with every slot free. ---- */
+static void adopt_receiver(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *h = with_owner(c->fx, 2);
+	int t = mc_self();
+
+	c->st[t][0] = h->form == FX_REGION ? shmprim_slab_adopt(&h->region_slab, c->h[0])
+	                                   : shmprim_slab_raw_adopt(&h->raw_slab, c->h[0], NULL);
+	if (c->st[t][0] == SHMPRIM_OK) {
+		own(h, c->h[0], me());
+		mc_assert_eq(slab_free(h, c->h[0]), SHMPRIM_OK);
+	} else {
+		/* the reclaim got there first: FREE, or already allocated again by nobody */
+		mc_assert(c->st[t][0] == SHMPRIM_ERR_INVALID_STATE || c->st[t][0] == SHMPRIM_ERR_GENERATION_MISMATCH);
+	}
+}
+
+static void adopt_reclaimer(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *h = with_owner(c->fx, 3);
+	shmprim_reclaim_report r;
+
+	memset(&r, 0, sizeof(r));
+	mc_assert_eq(h->form == FX_REGION ? shmprim_slab_reclaim(&h->region_slab, 1, SHMPRIM_RECLAIM_IN_FLIGHT, &r)
+	                                  : shmprim_slab_raw_reclaim(&h->raw_slab, 1, SHMPRIM_RECLAIM_IN_FLIGHT, &r),
+	             SHMPRIM_OK);
+	mc_assert_eq(r.orphans, 0);
+	mc_assert_eq(r.freeing, 0);
+	mc_assert_eq(r.corrupt, 0);
+	mc_assert_eq(r.reclaimed, r.allocated);
+	c->reclaimed[mc_self()] = r.reclaimed;
+}
+
+static void slab_adopt_vs_reclaim(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	slab_fx *dead = with_owner(c->fx, 1);
+	int ta, tr;
+
+	c->h[0] = alloc_ok(dead);
+	own(dead, c->h[0], 0x01);
+	mc_assert_eq(slab_mark_in_flight(dead, c->h[0]), SHMPRIM_OK); /* handed on, then owner 1 dies */
+	ta = mc_spawn(adopt_receiver, c);
+	tr = mc_spawn(adopt_reclaimer, c);
+	mc_join(ta);
+	mc_join(tr);
+	mc_assert((c->st[ta][0] == SHMPRIM_OK) != (c->reclaimed[tr] == 1));
+	slab_check_quiescent(c->fx, 2);
+}
+
+/* ---- a scribbled link (A1 again): main holds slots 0 and 1, and the
+ * list's only slot, 2, links out of range. T1 allocates on another handle
+ * while T2 frees slot 0, linking it to 2 (its link was 1 before). If the head
+ * has not moved since T1 read it, the list is corrupt (CORRUPT); if T2's push
+ * moved it, T1 retries from the new head and gets slot 0, with the bytes T2
+ * wrote before its free, and the head goes back to 2. The second head read
+ * must acquire T2's push, or the link read after it may be slot 0's old one
+ * (1: a slot main holds), which the pop would install as the head (S16). ---- */
+static void scribbled_alloc(void *arg)
+{
+	slab_ctx *c = arg;
+	slab_fx *h = slab_fx_attach(c->fx);
+	int t = mc_self();
+
+	c->res[t][0] = slab_alloc(h, &c->got[t][0]);
+	if (c->res[t][0] == SHMPRIM_ALLOC_OK) {
+		mc_assert_eq(c->got[t][0].index, c->h[0].index);
+		mc_assert_eq(c->got[t][0].generation, c->h[0].generation + 1);
+		mc_assert(payload_is(slab_data(h, c->got[t][0]), SLOT_SIZE, 0x5A));
+	} else {
+		mc_assert_eq(c->res[t][0], SHMPRIM_ALLOC_CORRUPT);
+	}
+}
+
+static void scribbled_free(void *arg)
+{
+	slab_ctx *c = arg;
+
+	payload_write(slab_data(c->fx, c->h[0]), SLOT_SIZE, 0x5A);
+	mc_assert_eq(slab_free_allocated(c->fx, c->h[0]), SHMPRIM_OK);
+}
+
+static void slab_scribbled_link(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 3);
+	int ta, tf;
+	uint32_t top;
+
+	c->h[0] = alloc_ok(c->fx); /* slot 0, its link still 1 */
+	c->h[1] = alloc_ok(c->fx); /* slot 1; the list is 2 */
+	mc_assert_eq(c->h[0].index, 0);
+	mc_assert_eq(c->h[1].index, 1);
+	sp_store_relaxed_u32(&c->fx->meta[2].next_free, 77); /* a scribbler: out of range */
+	ta = mc_spawn(scribbled_alloc, c);
+	tf = mc_spawn(scribbled_free, c);
+	mc_join(ta);
+	mc_join(tf);
+	top = (uint32_t)sp_load_relaxed_u64(&c->fx->header->free_head);
+	mc_assert_eq(top, c->res[ta][0] == SHMPRIM_ALLOC_OK ? 2u : 0u);
+}
+
+/* ---- the cache retires a slot whose last generation it handed out (K1,
+ * retiring): slot 0 starts at generation GEN_LAST - 1, is allocated (GEN_LAST)
+ * and freed into the cache; then two copies of the handle allocate at once.
+ * Neither may get slot 0 (retired, for good), exactly one gets slot 1. ---- */
+static void slab_cache_retire(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+	shmprim_slot_handle h;
+	slab_fx *copy;
+
+	sp_store_relaxed_u64(&c->fx->meta[0].state_gen, (uint64_t)(SHMPRIM_SLAB_GEN_LAST - 1u) << 32 |
+	                                                    SHMPRIM_SLOT_FREE);
+	fx_set_cache(c->fx, 2);
+	h = alloc_ok(c->fx);
+	mc_assert_eq(h.index, 0);
+	mc_assert_eq(h.generation, SHMPRIM_SLAB_GEN_LAST);
+	mc_assert_eq(slab_free_allocated(c->fx, h), SHMPRIM_OK); /* cached */
+	copy = fx_copy(c->fx);
+	c->ring = (ring_fx *)(void *)copy;
+	spawn2(cache_copy_alloc, cache_copy_alloc, c);
+	mc_assert((c->res[1][0] == SHMPRIM_ALLOC_OK) != (c->res[2][0] == SHMPRIM_ALLOC_OK));
+	mc_assert_eq(c->got[c->res[1][0] == SHMPRIM_ALLOC_OK ? 1 : 2][0].index, 1);
+	mc_assert_eq(fx_flush(c->fx), SHMPRIM_OK);
+	mc_assert_eq(fx_flush(copy), SHMPRIM_OK);
+	mc_assert_eq(slab_generation(c->fx, 0), SHMPRIM_SLAB_GEN_RETIRED);
+	mc_assert_eq((uint32_t)sp_load_relaxed_u64(&c->fx->meta[0].state_gen), SHMPRIM_SLOT_ALLOCATED); /* owner 0 */
+	cache_check_quiescent(c->fx, 1);
+}
+
 const scenario slab_scenarios[] = {
 	{"slab_concurrent_alloc_free", slab_concurrent_alloc_free, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_no_double_alloc", slab_no_double_alloc, MC_TIER_EXHAUSTIVE, false, 0, 0},
@@ -1166,6 +1303,9 @@ const scenario slab_scenarios[] = {
 	{"slab_cache_flush_vs_pop", slab_cache_flush_vs_pop, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_cache_copy_flush_vs_alloc", slab_cache_copy_flush_vs_alloc, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_cache_reclaim_vs_live", slab_cache_reclaim_vs_live, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_adopt_vs_reclaim", slab_adopt_vs_reclaim, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_scribbled_link", slab_scribbled_link, MC_TIER_EXHAUSTIVE, false, 0, 0},
+	{"slab_cache_retire", slab_cache_retire, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_stale_handle_3t", slab_stale_handle_3t, MC_TIER_EXHAUSTIVE, false, 0, 0}, /* spurious=1 fits: 255 977 executions */
 	{"slab_aba_3t", slab_aba_3t, MC_TIER_BOUNDED, false, 0, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
