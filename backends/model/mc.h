@@ -145,7 +145,8 @@ typedef struct mc_config {
 	int futex;           /* spurious returns and timeouts of futex waits per execution (MC_FUTEX) */
 } mc_config;
 
-/* Tiers (see README): exhaustive for 2-thread tests, bounded for 3-thread tests. */
+/* Tiers (see README): no preemption or stale bound in either; the 3-thread
+ * tier (BOUNDED) explores no spurious weak-CAS failure unless MC_DEEP is set. */
 typedef enum mc_tier { MC_TIER_EXHAUSTIVE, MC_TIER_BOUNDED } mc_tier;
 
 /* Tier defaults, then the MC_* environment variables on top. */

@@ -9,6 +9,9 @@
  * dropped. Replaying a prefix must meet the same branch points with the same
  * options, or the body is not deterministic and the check stops.
  *
+ * Source-DPOR (below, "source-DPOR") decides which threads a node explores;
+ * without it (MC_DPOR=0, or a preemption bound) every enabled thread is.
+ *
  * Sleep sets (off with MC_NAIVE=1): once thread p's step has been explored at
  * a node, the later siblings carry p "asleep" until some thread takes a step
  * that does not commute with p's (same location and one of them writes; SC
@@ -112,6 +115,8 @@ static int branch(mc_branch_kind kind, int n, const uint8_t *opt)
 		return (int)(rng_next() % (uint64_t)n);
 	}
 	if (mc.depth < mc.log_len) {
+		if (mc.depth == mc.diverge_depth && mc.ndsteps)
+			mc.dpor_from = mc.ndsteps - 1;
 		b = &mc.log[mc.depth++];
 		if (b->kind != kind || b->n != n || memcmp(b->opt, opt, (size_t)n) != 0)
 			mc_fail_kind(MC_FAILURE_USAGE,
@@ -195,6 +200,276 @@ static bool dependent(const mc_thread *a, const mc_thread *b)
 	return x->addr == y->addr && (is_write(x->kind) || is_write(y->kind));
 }
 
+/* ---- source-DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014) ----
+ *
+ * Thread nodes keep a backtrack set instead of branching on every enabled
+ * thread: a node starts with the thread it runs first, and after each
+ * execution the race analysis below adds, for every race e' < e (dependent
+ * steps of two threads, e' not before e in dependence order except through
+ * the race itself), one initial of the reversed sequence notdep(e').e to the
+ * node before e', unless the backtrack set or the sleep set there already
+ * holds one. Sleep sets stay as before (a thread explored at a node sleeps in
+ * later siblings until a dependent step). Dependence is the checker's
+ * dependence order (mc_memory.c, the dep clocks): same location and one of
+ * the two writes (a CAS is a write even when it fails: as a read it lost an
+ * execution in the differential test), seq_cst with seq_cst, plus the
+ * program-order, spawn, join and spin-wakeup edges. Read choices still
+ * branch on every option they offer. Not used with a preemption bound, the
+ * naive oracle, sampling or replay (mc.dpor). */
+
+static int memop(const mc_step *s)
+{
+	return s->kind == MC_OP_LOAD || s->kind == MC_OP_STORE || s->kind == MC_OP_RMW;
+}
+
+static bool steps_dependent(const mc_step *a, const mc_step *b)
+{
+	if (a->sc && b->sc)
+		return true;
+	return memop(a) && memop(b) && a->addr == b->addr && (a->write || b->write);
+}
+
+/* The last step's op has run: its dep clock after it, and whether it wrote. */
+static void step_finish(void)
+{
+	mc_step *s;
+
+	if (!mc.ndsteps)
+		return;
+	s = &mc.dsteps[mc.ndsteps - 1];
+	s->post = mc.threads[s->tid].dep;
+	s->write = mc.op_write;
+}
+
+static void step_begin(int tid, int32_t node)
+{
+	const mc_op *o = &mc.threads[tid].pending;
+	mc_step *s;
+
+	if (mc.ndsteps == mc.dsteps_cap) {
+		mc.dsteps_cap = mc.dsteps_cap ? mc.dsteps_cap * 2 : 256;
+		mc.dsteps = realloc(mc.dsteps, mc.dsteps_cap * sizeof(*mc.dsteps));
+		if (!mc.dsteps)
+			abort();
+	}
+	s = &mc.dsteps[mc.ndsteps++];
+	s->tid = (uint8_t)tid;
+	s->kind = (uint8_t)o->kind;
+	s->sc = is_sc(o);
+	s->addr = o->addr;
+	s->node = node;
+	s->pre = mc.threads[tid].dep;
+	s->post = s->pre;
+	s->write = false;
+	mc.op_write = false;
+}
+
+static uint32_t opt_mask(const mc_branch *b)
+{
+	uint32_t m = 0;
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		m |= 1u << b->opt[i];
+	return m;
+}
+
+/* A thread choice among two or more enabled threads, DPOR mode: replays the
+ * logged node or opens a new one with the first thread not asleep. */
+static int dpor_branch(uint32_t enabled, int current, bool current_enabled, int32_t *node)
+{
+	uint8_t opt[MC_MAX_THREADS];
+	uint32_t avail;
+	mc_branch *b;
+	int n = 0, i, first = -1;
+
+	if (current_enabled)
+		opt[n++] = (uint8_t)current;
+	for (i = 0; i < mc.nthreads; i++)
+		if (i != current && (enabled & (1u << i)))
+			opt[n++] = (uint8_t)i;
+	if (mc.depth < mc.log_len) {
+		if (mc.depth == mc.diverge_depth && mc.ndsteps)
+			mc.dpor_from = mc.ndsteps - 1;
+		b = &mc.log[mc.depth];
+		if (b->kind != MC_BR_THREAD || b->n != n || memcmp(b->opt, opt, (size_t)n) != 0)
+			mc_fail_kind(MC_FAILURE_USAGE,
+			             "the test is not deterministic: replaying branch %u met different options "
+			             "(shared state outside mc_alloc? results of an earlier execution?)",
+			             mc.depth);
+		*node = (int32_t)mc.depth++;
+		return b->opt[b->pos];
+	}
+	avail = enabled & ~mc.sleep;
+	for (i = 0; i < n && first < 0; i++)
+		if (avail & (1u << opt[i]))
+			first = i;
+	if (first < 0)
+		mc_end_execution(MC_END_REDUNDANT); /* every enabled thread asleep */
+	if (mc.log_len == mc.log_cap) {
+		mc.log_cap = mc.log_cap ? mc.log_cap * 2 : 1024;
+		mc.log = realloc(mc.log, mc.log_cap * sizeof(*mc.log));
+		if (!mc.log)
+			abort();
+	}
+	b = &mc.log[mc.log_len++];
+	mc.depth++;
+	b->kind = MC_BR_THREAD;
+	b->n = (uint8_t)n;
+	memcpy(b->opt, opt, (size_t)n);
+	b->pos = (uint8_t)first;
+	b->backtrack = (uint8_t)(1u << opt[first]);
+	b->done = 0;
+	b->sleep_in = (uint8_t)mc.sleep;
+	*node = (int32_t)(mc.log_len - 1);
+	return opt[first];
+}
+
+/* Race e' = steps[i] < e = steps[j]: make sure the node before e' explores
+ * an initial of notdep(e').e (source sets). */
+static void dpor_race(uint32_t i, uint32_t j)
+{
+	const mc_step *si = &mc.dsteps[i];
+	uint32_t q = si->tid, d = si->post.c[si->tid], k, m;
+	uint32_t seen = 0, init = 0, en;
+	mc_branch *b;
+	int pick;
+
+	if (si->node < 0)
+		return; /* one thread could run there (no reversal), or past a spin prune (marked in full) */
+	b = &mc.log[si->node];
+	for (k = i + 1; k <= j; k++) {
+		const mc_step *sk = &mc.dsteps[k];
+		bool initial = true;
+
+		if (k != j && d <= sk->post.c[q])
+			continue; /* after e' in dependence order: not in v */
+		if (seen & (1u << sk->tid))
+			continue;
+		seen |= 1u << sk->tid;
+		for (m = i + 1; m < k && initial; m++) {
+			const mc_step *sm = &mc.dsteps[m];
+
+			if (sm->tid == sk->tid || d <= sm->post.c[q])
+				continue;
+			if (sm->post.c[sm->tid] <= sk->post.c[sm->tid])
+				initial = false; /* a step of v before it in dependence order */
+		}
+		if (initial)
+			init |= 1u << sk->tid;
+	}
+	if (init & (b->backtrack | b->sleep_in))
+		return;
+	en = opt_mask(b);
+	if (!(init & en)) {
+		b->backtrack |= (uint8_t)en; /* not expected: fall back to every enabled thread */
+		return;
+	}
+	init &= en;
+	pick = (init & (1u << mc.dsteps[j].tid)) ? mc.dsteps[j].tid : __builtin_ctz(init);
+	b->backtrack |= (uint8_t)(1u << pick);
+}
+
+/* After an execution (complete, or cut by sleep sets): find its races. */
+#define DPOR_HASH 1024u /* more than the locations one execution may use (mc_memory.c: 512) */
+
+static void dpor_analyse(void)
+{
+	static uint32_t *dep;
+	static uint32_t dep_cap, chain_cap;
+	static struct {
+		int32_t loc, sc; /* previous step on the same location / the previous seq_cst step */
+	} *chain;
+	static struct {
+		int32_t step;
+	} last_at[DPOR_HASH];
+	int32_t last_sc;
+	uint32_t j, i, k, nd;
+
+	step_finish();
+	if (mc.completion_step >= 0) {
+		/* A spin prune ended branching: the schedules it leaves to "the
+		 * spinner's attempt comes later" must all stay open, so every node
+		 * from the spinner's attempt on branches on every enabled thread
+		 * (what the plain sleep-set search does there). */
+		uint32_t a0 = (uint32_t)mc.completion_step;
+
+		for (k = (uint32_t)mc.completion_step; k-- > 0;) {
+			const mc_step *s = &mc.dsteps[k];
+
+			if (s->tid != mc.completion_tid)
+				continue;
+			if (s->write || s->kind == MC_OP_SPIN)
+				break;
+			a0 = k;
+		}
+		for (k = a0; k < (uint32_t)mc.completion_step; k++)
+			if (mc.dsteps[k].node >= 0)
+				mc.log[mc.dsteps[k].node].backtrack |= (uint8_t)opt_mask(&mc.log[mc.dsteps[k].node]);
+	}
+	if (dep_cap < mc.ndsteps) {
+		dep_cap = mc.ndsteps * 2;
+		dep = realloc(dep, dep_cap * sizeof(*dep));
+		if (!dep)
+			abort();
+	}
+	/* same-location chains (a small open-addressed table of each address's
+	 * last step), and the seq_cst chain */
+	if (chain_cap < mc.ndsteps) {
+		chain_cap = mc.ndsteps * 2;
+		chain = realloc(chain, chain_cap * sizeof(*chain));
+		if (!chain)
+			abort();
+	}
+	memset(last_at, 0xff, sizeof(last_at));
+	last_sc = -1;
+	for (j = 0; j < mc.ndsteps; j++) {
+		const mc_step *sj = &mc.dsteps[j];
+		uint32_t h;
+
+		chain[j].loc = chain[j].sc = -1;
+		if (memop(sj)) {
+			h = (uint32_t)(((uintptr_t)sj->addr >> 2) * 2654435761u) % DPOR_HASH;
+			while (last_at[h].step >= 0 && mc.dsteps[last_at[h].step].addr != sj->addr)
+				h = (h + 1) % DPOR_HASH;
+			chain[j].loc = last_at[h].step;
+			last_at[h].step = (int32_t)j;
+		}
+		if (sj->sc) {
+			chain[j].sc = last_sc;
+			last_sc = (int32_t)j;
+		}
+	}
+	/* steps before mc.dpor_from are those of the previous execution, whose
+	 * races among themselves were added then */
+	for (j = mc.dpor_from; j < mc.ndsteps; j++) {
+		const mc_step *sj = &mc.dsteps[j];
+		int32_t c;
+
+		if (!memop(sj) && !sj->sc)
+			continue;
+		nd = 0;
+		for (c = chain[j].loc; c >= 0; c = chain[c].loc)
+			if (mc.dsteps[c].tid != sj->tid && steps_dependent(&mc.dsteps[c], sj))
+				dep[nd++] = (uint32_t)c;
+		for (c = chain[j].sc; c >= 0; c = chain[c].sc)
+			if (mc.dsteps[c].tid != sj->tid && !(memop(sj) && memop(&mc.dsteps[c]) &&
+			                                       mc.dsteps[c].addr == sj->addr))
+				dep[nd++] = (uint32_t)c; /* seq_cst pairs not already on the location's chain */
+		for (i = 0; i < nd; i++) {
+			const mc_step *si = &mc.dsteps[dep[i]];
+			uint32_t q = si->tid, d = si->post.c[q];
+			bool through = d <= sj->pre.c[q];
+
+			for (k = 0; k < nd && !through; k++)
+				if (k != i && d <= mc.dsteps[dep[k]].post.c[q])
+					through = true; /* before e via another dependent step */
+			if (!through)
+				dpor_race(dep[i], j);
+		}
+	}
+}
+
 int mc_choose_thread(uint32_t enabled, int current, bool current_enabled)
 {
 	uint8_t opt[MC_MAX_THREADS];
@@ -202,6 +477,30 @@ int mc_choose_thread(uint32_t enabled, int current, bool current_enabled)
 	int n = 0, i, pos, next;
 	bool use_sleep = !mc.cfg.naive && !mc.cfg.random && !mc.replaying;
 
+	if (mc.dpor) {
+		int32_t node = -1;
+
+		step_finish();
+		if (mc.completion) {
+			next = default_thread(enabled, current, current_enabled);
+			step_begin(next, -1);
+			goto chosen;
+		}
+		if (popcount(enabled) == 1) {
+			if (enabled & mc.sleep)
+				mc_end_execution(MC_END_REDUNDANT); /* the only thread that can run sleeps */
+			next = default_thread(enabled, current, current_enabled);
+		} else {
+			next = dpor_branch(enabled, current, current_enabled, &node);
+			mc.sleep |= mc.log[node].done;
+		}
+		/* every step wakes the sleepers it does not commute with */
+		for (i = 0; i < mc.nthreads; i++)
+			if ((mc.sleep & (1u << i)) && dependent(&mc.threads[i], &mc.threads[next]))
+				mc.sleep &= ~(1u << i);
+		step_begin(next, node);
+		goto record;
+	}
 	if (mc.completion) {
 		next = default_thread(enabled, current, current_enabled);
 		goto chosen;
@@ -334,8 +633,24 @@ static bool advance(void)
 	while (mc.log_len > 0) {
 		mc_branch *b = &mc.log[mc.log_len - 1];
 
+		if (mc.dpor && b->kind == MC_BR_THREAD) {
+			uint32_t cand;
+			int i;
+
+			b->done |= (uint8_t)(1u << b->opt[b->pos]);
+			cand = (uint32_t)b->backtrack & ~(uint32_t)b->done & ~(uint32_t)b->sleep_in;
+			for (i = 0; i < b->n; i++)
+				if (cand & (1u << b->opt[i])) {
+					b->pos = (uint8_t)i;
+					mc.diverge_depth = mc.log_len - 1;
+					return true;
+				}
+			mc.log_len--;
+			continue;
+		}
 		if (b->pos + 1 < b->n) {
 			b->pos++;
+			mc.diverge_depth = mc.log_len - 1;
 			return true;
 		}
 		mc.log_len--;
@@ -360,6 +675,9 @@ static void begin_execution(void)
 	mc.spurious_used = 0;
 	mc.completion = false;
 	mc.path_len = 0;
+	mc.ndsteps = 0;
+	mc.dpor_from = 0;
+	mc.completion_step = -1;
 	mc.replay_pos = mc.cfg.replay;
 	if (mc.cfg.random)
 		mc.log_len = 0;
@@ -428,8 +746,14 @@ mc_verdict mc_check(const char *name, void (*body)(void *), void *arg, const mc_
 		mc_config_init(&mc.cfg, MC_TIER_EXHAUSTIVE);
 	mc.test_name = name;
 	mc.replaying = mc.cfg.replay && *mc.cfg.replay;
+	/* source-DPOR: not with a preemption bound (its backtrack points assume
+	 * every schedule may be taken), nor for the oracle, sampling or replay;
+	 * MC_DPOR=0 turns it off (plain sleep sets, as before) */
+	mc.dpor = !mc.cfg.naive && !mc.cfg.random && !mc.replaying && mc.cfg.preempt < 0 &&
+	          !(getenv("MC_DPOR") && strcmp(getenv("MC_DPOR"), "0") == 0);
 	mc.rng = mc.cfg.seed;
 	mc.log_len = 0;
+	mc.diverge_depth = UINT32_MAX;
 	mc.bound_hit = 0;
 	mc.names_prev = 0; /* the name cache is per test */
 	mc_fiber_setup();
@@ -440,6 +764,8 @@ mc_verdict mc_check(const char *name, void (*body)(void *), void *arg, const mc_
 		mc.bound_cut = false;
 		mc_run_execution(body, arg);
 		r.executions++;
+		if (mc.dpor && mc.end != MC_END_FAILURE)
+			dpor_analyse();
 		any_cut |= mc.bound_cut;
 		if (mc.end == MC_END_FAILURE) {
 			r.verdict = MC_FAIL;

@@ -180,7 +180,23 @@ typedef struct mc_branch {
 	uint8_t n;                  /* options, in exploration order */
 	uint8_t pos;                /* the one being explored */
 	uint8_t opt[MC_MAX_OPTIONS]; /* thread ids, or canonical read-option indices */
+	/* DPOR thread nodes (n, opt: the enabled threads; pos: the one running) */
+	uint8_t backtrack;          /* threads to explore here (source set, grows with races) */
+	uint8_t done;               /* threads explored here */
+	uint8_t sleep_in;           /* sleep set on arrival */
 } mc_branch;
+
+/* One scheduling step of the execution, for DPOR's race analysis. */
+typedef struct mc_step {
+	uint8_t tid;
+	uint8_t kind;               /* mc_op_kind of the op performed */
+	bool write;                 /* a write in dependence order (a CAS is, even when it fails) */
+	bool sc;
+	int32_t node;               /* branch-log index of the thread choice before it; -1 none */
+	const void *addr;
+	mc_vc pre;                  /* the thread's dep clock before the op */
+	mc_vc post;                 /* and after it */
+} mc_step;
 
 typedef struct mc_token {
 	char kind;                  /* 't' thread, 'r' read option */
@@ -236,6 +252,14 @@ struct mc_state {
 	uint32_t bound_hit;        /* which bounds cut (MC_CUT_*), over the whole check */
 	bool replaying;
 	const char *replay_pos;
+	bool dpor;                 /* source-DPOR on thread choices (mc_explore.c) */
+	mc_step *dsteps;           /* this execution's steps (DPOR) */
+	uint32_t ndsteps, dsteps_cap;
+	uint32_t dpor_from;        /* first step that may differ from the previous execution's */
+	uint32_t diverge_depth;    /* branch-log index advanced for this execution */
+	int32_t completion_step;   /* step at which a spin prune began; -1 none */
+	int completion_tid;        /* the spinner */
+	bool op_write;             /* the op just performed wrote (set by mc_memory.c) */
 	mc_token *path;            /* this execution's schedule string */
 	uint32_t path_len, path_cap;
 	uint64_t rng;

@@ -225,6 +225,7 @@ static uint32_t newest_dep_before(const mc_thread *t, const mc_loc *l)
 /* A read of l by t: it follows l's last write in dependence order. */
 static void dep_read(mc_thread *t, mc_loc *l)
 {
+	mc.op_write = false;
 	mc_vc_join(&t->dep, &l->w_dep);
 	mc_vc_join(&l->r_dep, &t->dep);
 }
@@ -232,6 +233,7 @@ static void dep_read(mc_thread *t, mc_loc *l)
 /* A write (or RMW, or CAS) of l by t: it follows every access since the last write. */
 static void dep_write(mc_thread *t, mc_loc *l)
 {
+	mc.op_write = true;
 	mc_vc_join(&t->dep, &l->w_dep);
 	mc_vc_join(&t->dep, &l->r_dep);
 	l->w_dep = t->dep;
@@ -603,7 +605,10 @@ bool mc_cas(void *p, unsigned size, uint64_t *expected, uint64_t desired, int su
 		}
 	}
 	k = mc_choose_read(n, kinds);
-	dep_write(t, l); /* a CAS counts as a write, succeed or fail (as for sleep sets) */
+	/* a CAS counts as a write, succeed or fail (as for sleep sets and
+	 * DPOR's races): treating a failed one as a read loses executions
+	 * under DPOR (README, source-DPOR) */
+	dep_write(t, l);
 	ev = mc_event_new(tid, MC_EV_CAS_FAIL, file, line);
 	ev->order = (uint8_t)success;
 	ev->order2 = (uint8_t)failure;

@@ -373,6 +373,8 @@ void mc_spin_hint(const char *file, int line)
 		for (i = 0; i < mc.nthreads; i++) {
 			if (i != self && mc.threads[i].state == MC_T_READY && mc_op_enabled(&mc.threads[i])) {
 				mc.completion = true;
+				mc.completion_step = (int32_t)mc.ndsteps; /* DPOR: see mc_explore.c */
+				mc.completion_tid = self;
 				break;
 			}
 		}
