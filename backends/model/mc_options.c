@@ -67,6 +67,10 @@ void mc_config_init(mc_config *cfg, mc_tier tier)
 	 * makes the 3-thread slab scenarios finish without them */
 	cfg->preempt = -1;
 	cfg->stale = -1;
+	if (tier == MC_TIER_PREEMPT) {
+		cfg->preempt = deep ? 4 : 3;
+		cfg->stale = deep ? 3 : 2;
+	}
 	/* spurious weak-CAS failures: 1 per execution; the 3-thread tier none
 	 * in CI (each multiplies its executions by more than 4; a named cap,
 	 * so BOUNDED), 1 with MC_DEEP */
