@@ -646,7 +646,7 @@ int main(int argc, char **argv)
 	}
 
 	/* keep the measured passes in one speed mode: bounce within 1.5x of their median */
-	nkept = twoproc_keep(pass_bounce, npass, keep, &mode_bounce);
+	nkept = twoproc_keep(pass_bounce, 1, npass, keep, &mode_bounce);
 	printf("\nbare cache-line bounce: median %.0f ns over the measured passes; kept %d of %d passes "
 	       "(bounce within 1.5x of it)\n",
 	       mode_bounce, nkept, opt.runs);

@@ -65,7 +65,7 @@ for slot in 'shmprim channel epoll fd: slot' 'shmprim futex_waitv: slot'; do
 		fail=1
 	fi
 done
-for line in '^pass 1: bare cache-line bounce [0-9]* ns' '^bare cache-line bounce: median [0-9]* ns' \
+for line in '^pass [0-9]*: bare cache-line bounce [0-9]* ns' '^bare cache-line bounce: median [0-9]* ns' \
             '^memcpy 16 KiB hot .* verified$' '^memcpy 16 KiB into 256 KiB .* verified$' \
             '^64 B msgs/s, shmprim channel busy / best of ' '^64 B round trip p50, shmprim channel busy / AF_UNIX' \
             '^16 KiB msgs/s, shmprim channel busy / ring+slab busy' '^16 KiB GB/s, shmprim channel busy / memcpy'; do

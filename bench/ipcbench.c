@@ -78,7 +78,8 @@ typedef struct ipclink {
  * processes; open runs in each process for the side it takes. send and recv
  * move one whole message (recv: into buf, room for max; *got its length),
  * 0 on success. try_recv (fan-in, non-blocking): 1 a message, 0 none, -1 an
- * error. nothing_after: 0 when nothing more is there after the producer
+ * error; try_send (fan-in producers of the rows without wait_fd): 1 sent,
+ * 0 full, -1 an error. nothing_after: 0 when nothing more is there after the producer
  * finished. wait_fd: the fd an event loop waits on (fan-in through epoll), or
  * NULL when the consumer polls (round robin). */
 typedef struct xport {
@@ -91,6 +92,7 @@ typedef struct xport {
 	int (*send)(ipclink *l, const unsigned char *msg, uint32_t len, patience *w);
 	int (*recv)(ipclink *l, unsigned char *buf, uint32_t *got, patience *w);
 	int (*try_recv)(ipclink *l, unsigned char *buf, uint32_t *got);
+	int (*try_send)(ipclink *l, const unsigned char *msg, uint32_t len);
 	int (*wait_fd)(ipclink *l);
 	void (*finish)(ipclink *l, int producer); /* the side is done (the producer closes) */
 	int (*nothing_after)(ipclink *l);
@@ -542,6 +544,13 @@ static int chan_try_recv(ipclink *l, unsigned char *buf, uint32_t *got)
 	return st == SHMPRIM_OK ? 1 : st == SHMPRIM_ERR_EMPTY ? 0 : -1;
 }
 
+static int chan_try_send(ipclink *l, const unsigned char *msg, uint32_t len)
+{
+	shmprim_status st = shmprim_channel_send(&l->p, msg, len);
+
+	return st == SHMPRIM_OK ? 1 : st == SHMPRIM_ERR_FULL ? 0 : -1;
+}
+
 /* futex: the blocking calls, default spin then sleep */
 static int chan_send_futex(ipclink *l, const unsigned char *msg, uint32_t len, patience *w)
 {
@@ -640,6 +649,13 @@ static int slab_try_recv(ipclink *l, unsigned char *buf, uint32_t *got)
 	return st == SHMPRIM_OK ? 1 : st == SHMPRIM_ERR_EMPTY ? 0 : -1;
 }
 
+static int slab_try_send(ipclink *l, const unsigned char *msg, uint32_t len)
+{
+	shmprim_status st = chslab_send(&l->b, msg, len);
+
+	return st == SHMPRIM_OK ? 1 : st == SHMPRIM_ERR_FULL ? 0 : -1;
+}
+
 static void slab_finish(ipclink *l, int producer)
 {
 	(void)l;
@@ -658,37 +674,37 @@ static int slab_nothing_after(ipclink *l)
  * are doing: when it is merged, write its send/recv (and for fan-in its
  * wait), and replace the slot's line by a filled one, e.g.
  *   {"shmprim channel epoll fd", NULL, 1, 1, chan_create, chan_open,
- *    chan_send_fd, chan_recv_fd, chan_try_recv, chan_wait_fd, chan_finish,
- *    chan_nothing_after, shm_destroy},
+ *    chan_send_fd, chan_recv_fd, chan_try_recv, NULL, chan_wait_fd,
+ *    chan_finish, chan_nothing_after, shm_destroy},
  * Fan-in rows with a wait_fd are served through one epoll set; the others
  * round robin over try_recv. */
 #define SLOT_FD "slot: the channel's readiness fd (issue 17 item 1), wired in after it is merged"
 #define SLOT_WAITV "slot: wait on many futex words (futex_waitv, issue 17 item 2), wired in after it is merged"
 
 static const xport rows[] = {
-	{"pipe", NULL, 0, 1, pipe_create, fd_open, fd_send, stream_recv, fd_try_recv, fd_wait_fd, fd_finish,
-	 fd_nothing_after, fd_destroy},
-	{"AF_UNIX stream", NULL, 0, 1, stream_create, fd_open, fd_send, stream_recv, fd_try_recv, fd_wait_fd,
+	{"pipe", NULL, 0, 1, pipe_create, fd_open, fd_send, stream_recv, fd_try_recv, NULL, fd_wait_fd,
 	 fd_finish, fd_nothing_after, fd_destroy},
-	{"AF_UNIX seqpacket", NULL, 0, 1, seqp_create, fd_open, seqp_send, seqp_recv, fd_try_recv, fd_wait_fd,
+	{"AF_UNIX stream", NULL, 0, 1, stream_create, fd_open, fd_send, stream_recv, fd_try_recv, NULL, fd_wait_fd,
 	 fd_finish, fd_nothing_after, fd_destroy},
-	{"POSIX mq", NULL, 0, 1, mq_create, mq_open_side, mq_send_msg, mq_recv_msg, mq_try_recv, mq_wait_fd, mq_finish,
-	 mq_nothing_after, mq_destroy},
+	{"AF_UNIX seqpacket", NULL, 0, 1, seqp_create, fd_open, seqp_send, seqp_recv, fd_try_recv, NULL, fd_wait_fd,
+	 fd_finish, fd_nothing_after, fd_destroy},
+	{"POSIX mq", NULL, 0, 1, mq_create, mq_open_side, mq_send_msg, mq_recv_msg, mq_try_recv, NULL, mq_wait_fd,
+	 mq_finish, mq_nothing_after, mq_destroy},
 #ifdef IPCBENCH_HAVE_BOOST
 	{"Boost message_queue", NULL, 0, 0, boost_create, boost_open, boost_send, boost_recv, boost_try_recv, NULL,
-	 boost_finish, boost_nothing_after, boost_destroy},
+	 NULL, boost_finish, boost_nothing_after, boost_destroy},
 #else
 	{"Boost message_queue", "not built: no boost/interprocess headers (libboost-dev) or no C++ compiler when "
-	 "this build was configured", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	 "this build was configured", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 #endif
-	{"shmprim channel busy", NULL, 1, 1, chan_create, chan_open, chan_send_busy, chan_recv_busy, chan_try_recv, NULL,
-	 chan_finish, chan_nothing_after, shm_destroy},
+	{"shmprim channel busy", NULL, 1, 1, chan_create, chan_open, chan_send_busy, chan_recv_busy, chan_try_recv,
+	 chan_try_send, NULL, chan_finish, chan_nothing_after, shm_destroy},
 	{"shmprim channel futex", NULL, 1, 0, chan_create, chan_open, chan_send_futex, chan_recv_futex, NULL, NULL,
-	 chan_finish, chan_nothing_after, shm_destroy},
-	{"shmprim channel epoll fd", SLOT_FD, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-	{"shmprim futex_waitv", SLOT_WAITV, 1, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-	{"ring+slab busy", NULL, 1, 1, slab_create, slab_open, slab_send, slab_recv, slab_try_recv, NULL, slab_finish,
-	 slab_nothing_after, shm_destroy},
+	 NULL, chan_finish, chan_nothing_after, shm_destroy},
+	{"shmprim channel epoll fd", SLOT_FD, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{"shmprim futex_waitv", SLOT_WAITV, 1, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{"ring+slab busy", NULL, 1, 1, slab_create, slab_open, slab_send, slab_recv, slab_try_recv, slab_try_send,
+	 NULL, slab_finish, slab_nothing_after, shm_destroy},
 };
 #define NROWS ((int)(sizeof(rows) / sizeof(rows[0])))
 #define ROW_CHAN_BUSY 5
@@ -1014,12 +1030,11 @@ static void fanin_producer(fanin_ctx *x, int i, uint64_t *errors)
 		}
 		/* busy rows: try, and yield the CPU the producers share when full */
 		for (;;) {
-			shmprim_status st = x->r == ROW_SLAB ? chslab_send(&x->l[i].b, buf, FANIN_SIZE)
-			                                     : shmprim_channel_send(&x->l[i].p, buf, FANIN_SIZE);
+			int st = t->try_send(&x->l[i], buf, FANIN_SIZE);
 
-			if (st == SHMPRIM_OK)
+			if (st == 1)
 				break;
-			if (st != SHMPRIM_ERR_FULL || !patience_left(&w)) {
+			if (st != 0 || !patience_left(&w)) {
 				(*errors)++;
 				return;
 			}
@@ -1217,7 +1232,7 @@ static row_result run_fanin(int r, int n, char *why, size_t whylen)
 				made++;
 				break;
 			}
-		if (made == n && l[n - 1].max == FANIN_SIZE && run_procs(n + 1, fanin_proc, &x) == 0) {
+		if (made == n && run_procs(n + 1, fanin_proc, &x) == 0) {
 			double s = (double)(x.c->t_end - x.c->t_start) / 1e9;
 
 			out.errors = 0;
@@ -1286,7 +1301,7 @@ static uint64_t memcpy_err[MAX_PASSES];
 static double pass_bounce[MAX_PASSES];
 static char absent_why[NROWS][256];
 static int keep[MAX_PASSES];
-static int npass;
+static int npass, warmups;
 static FILE *json_out;
 static int failed;
 
@@ -1323,7 +1338,7 @@ static void usage(void)
 	        "  --scale F           multiply every message and round-trip count (default 1)\n"
 	        "  --cpus A,B          the producer's and the consumer's CPU (default 0,1); fan-in\n"
 	        "                      producers all run on A\n"
-	        "  --quick             counts / 50 (the bench test suite)\n"
+	        "  --quick             counts / 50, no warm-up pass (the bench test suite)\n"
 	        "  --tables LIST       a subset of tput,rtt,fanin (default all three)\n"
 	        "  --json FILE         one JSON object per result line (bench/README.md), for\n"
 	        "                      bench/plot-json and bench/ipc-ratios\n"
@@ -1397,7 +1412,8 @@ static void run_pass(int p)
 	char why[256];
 
 	pass_bounce[p] = twoproc_bounce(opt.cpu[0], opt.cpu[1], opt.ticks_per_ns);
-	printf("pass %d%s: bare cache-line bounce %.0f ns round trip\n", p, p ? "" : " (warm-up)", pass_bounce[p]);
+	printf("pass %d%s: bare cache-line bounce %.0f ns round trip\n", p, p < warmups ? " (warm-up)" : "",
+	       pass_bounce[p]);
 	bench_pin(opt.cpu[1]);
 	memcpy_res[p][0] = memcpy_gbps(0, &memcpy_err[p]);
 	memcpy_res[p][1] = memcpy_gbps(1, &memcpy_err[p]);
@@ -1614,7 +1630,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	opt.ticks_per_ns = twoproc_calibrate_ticks();
-	npass = opt.runs + 1; /* pass 0 is the warm-up, discarded */
+	/* pass 0 is the warm-up, discarded; --quick (a data check) has none */
+	warmups = opt.quick ? 0 : 1;
+	npass = opt.runs + warmups;
 
 	printf("shmprim-ipcbench: IPC between processes, producer cpu%d, consumer cpu%d, atomics backend %s\n",
 	       opt.cpu[0], opt.cpu[1], shmprim_backend_name());
@@ -1622,11 +1640,11 @@ int main(int argc, char **argv)
 	       "at the system's defaults;\n  POSIX mq at the unprivileged limits: %ld messages of at most %ld bytes "
 	       "(/proc/sys/fs/mqueue), longer messages in pieces\n",
 	       ROOM_BYTES / 1024u, mq_msg_max(), mq_msgsize_max());
-	printf("  %d measured passes after a warm-up, every row once per pass\n", opt.runs);
+	printf("  %d measured passes%s, every row once per pass\n", opt.runs, opt.quick ? "" : " after a warm-up");
 	for (p = 0; p < npass; p++)
 		run_pass(p);
 
-	nkept = twoproc_keep(pass_bounce, npass, keep, &mode_bounce);
+	nkept = twoproc_keep(pass_bounce, warmups, npass, keep, &mode_bounce);
 	printf("\nbare cache-line bounce: median %.0f ns over the measured passes (%s mode); kept %d of %d passes "
 	       "(bounce within 1.5x of it)\n",
 	       mode_bounce, mode_bounce > 150 ? "slow" : "fast", nkept, opt.runs);

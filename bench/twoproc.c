@@ -148,17 +148,18 @@ trio trio_of(const double *v, const int *keep, int npass)
 	return t;
 }
 
-int twoproc_keep(const double *pass_bounce, int npass, int *keep, double *mode_bounce)
+int twoproc_keep(const double *pass_bounce, int first, int npass, int *keep, double *mode_bounce)
 {
 	double sorted[TWOPROC_MAX_PASSES];
-	int p, runs = npass - 1, nkept = 0;
+	int p, runs = npass - first, nkept = 0;
 
-	for (p = 1; p < npass; p++)
-		sorted[p - 1] = pass_bounce[p];
+	for (p = first; p < npass; p++)
+		sorted[p - first] = pass_bounce[p];
 	qsort(sorted, (size_t)runs, sizeof(double), cmp_double);
 	*mode_bounce = sorted[runs / 2];
-	keep[0] = 0;
-	for (p = 1; p < npass; p++) {
+	for (p = 0; p < first; p++)
+		keep[p] = 0;
+	for (p = first; p < npass; p++) {
 		keep[p] = pass_bounce[p] > 0 && pass_bounce[p] <= *mode_bounce * 1.5 &&
 		          pass_bounce[p] >= *mode_bounce / 1.5;
 		nkept += keep[p];

@@ -47,8 +47,9 @@ typedef struct trio {
 
 /* Median, min and max of v[p] over the passes with keep[p] and v[p] > 0. */
 trio trio_of(const double *v, const int *keep, int npass);
-/* Pass 0 is the warm-up; keeps the passes 1..npass-1 whose bounce is within
- * 1.5x of their median (one speed mode); returns how many, median in *mode_bounce. */
-int twoproc_keep(const double *pass_bounce, int npass, int *keep, double *mode_bounce);
+/* Passes before `first` are warm-ups; keeps the passes first..npass-1 whose
+ * bounce is within 1.5x of their median (one speed mode); returns how many,
+ * median in *mode_bounce. */
+int twoproc_keep(const double *pass_bounce, int first, int npass, int *keep, double *mode_bounce);
 
 #endif
