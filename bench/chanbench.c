@@ -26,6 +26,7 @@
  */
 #include "bench_common.h"
 #include "channel_slab.h"
+#include "twoproc.h"
 
 #include <shmprim/channel.h>
 
@@ -60,9 +61,8 @@ static const size_case sizes[] = {
 #define BATCH 32u
 /* Both designs get room for --room max-size messages (A: rounded up to a power of two of bytes). */
 #define ROOM opt.room
-#define MAX_PASSES 32
+#define MAX_PASSES TWOPROC_MAX_PASSES
 #define WAIT_NS (10ull * 1000000000ull)   /* blocking calls' timeout */
-#define STUCK_NS (60ull * 1000000000ull)  /* a busy side gives up (counted as an error) after this */
 
 static struct {
 	int runs;
@@ -76,62 +76,17 @@ static struct {
 
 /* ---- the message sequence ---- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	return x ^ (x >> 33);
-}
-
 static uint32_t msg_len(const size_case *sc, uint64_t k)
 {
-	return sc->fixed ? sc->fixed : 16u + (uint32_t)(mix64(k) % 185u);
+	return sc->fixed ? sc->fixed : 16u + (uint32_t)(twoproc_mix64(k) % 185u);
 }
 
-static uint64_t word_of(uint64_t k, uint32_t j)
-{
-	return j == 0 ? k : k ^ (BENCH_MIX * j);
-}
-
-/* Message k's bytes: word j of it is word_of(k, j), the last one cut short. */
-static void msg_fill(unsigned char *p, uint32_t len, uint64_t k)
-{
-	uint32_t j, words = len / 8u;
-	uint64_t w;
-
-	for (j = 0; j < words; j++) {
-		w = word_of(k, j);
-		memcpy(p + 8u * j, &w, 8);
-	}
-	if (len % 8u) {
-		w = word_of(k, words);
-		memcpy(p + 8u * words, &w, len % 8u);
-	}
-}
+#define msg_fill twoproc_fill
 
 /* 0 when p holds message k, exactly. */
 static int msg_bad(const unsigned char *p, uint32_t len, const size_case *sc, uint64_t k)
 {
-	uint32_t j, words = len / 8u;
-	uint64_t w, bad = 0;
-
-	if (len != msg_len(sc, k))
-		return 1;
-	for (j = 0; j < words; j++) {
-		memcpy(&w, p + 8u * j, 8);
-		bad |= w ^ word_of(k, j);
-	}
-	if (len % 8u) {
-		uint64_t want = word_of(k, words);
-
-		w = 0;
-		memcpy(&w, p + 8u * words, len % 8u);
-		memset((unsigned char *)&want + len % 8u, 0, 8u - len % 8u);
-		bad |= w ^ want;
-	}
-	return bad != 0;
+	return twoproc_bad(p, len, msg_len(sc, k), k);
 }
 
 static uint64_t total_bytes(const size_case *sc, uint64_t n)
@@ -203,26 +158,6 @@ static int end_open(end *e, int mode, const size_case *sc, void *mem, size_t len
 	if (producer)
 		return shmprim_channel_take_producer(&e->ch, &e->p, NULL) == SHMPRIM_OK ? 0 : -1;
 	return shmprim_channel_take_consumer(&e->ch, &e->c, NULL) == SHMPRIM_OK ? 0 : -1;
-}
-
-/* A busy side that waits too long gives up; checked every 4096 tries. */
-typedef struct patience {
-	uint64_t deadline;
-	uint32_t tries;
-} patience;
-
-static void patience_start(patience *w)
-{
-	w->deadline = bench_now_ns() + STUCK_NS;
-	w->tries = 0;
-}
-
-static int patience_left(patience *w)
-{
-	bench_relax();
-	if (++w->tries % 4096u == 0 && bench_now_ns() > w->deadline)
-		return 0;
-	return 1;
 }
 
 /* Sends message k (len bytes; src holds it for the copying modes). 0 on success. */
@@ -595,95 +530,6 @@ static row_result run_rtt(int mode, uint64_t rounds)
 	return out;
 }
 
-/* ---- the bare cache-line bounce (bounds.c's "bounce floor" row) ---- */
-
-void bench_register_bounds(bench_add_ring_fn add_ring, bench_add_slab_fn add_slab);
-static const ring_impl *bounce_row;
-
-static void take_bounce(const ring_impl *r)
-{
-	if (strcmp(r->impl, "bounce floor") == 0)
-		bounce_row = r;
-}
-
-static void take_no_slab(const slab_impl *s)
-{
-	(void)s;
-}
-
-static double bounce_now(void)
-{
-	rtt_cfg cfg;
-	rtt_out o;
-	double v[3], t;
-	int i, n = 0;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.rounds = 20000;
-	cfg.procs = 1;
-	cfg.cpu[0] = opt.cpu[0];
-	cfg.cpu[1] = opt.cpu[1];
-	cfg.ticks_per_ns = opt.ticks_per_ns;
-	for (i = 0; i < 3; i++)
-		if (bounce_row->rtt(&cfg, &o) == 0 && o.errors == 0)
-			v[n++] = o.p50_ns;
-	if (n == 0)
-		return -1;
-	/* the median of up to 3 */
-	if (n == 3) {
-		if (v[0] > v[1]) { t = v[0]; v[0] = v[1]; v[1] = t; }
-		if (v[1] > v[2]) { t = v[1]; v[1] = v[2]; v[2] = t; }
-		if (v[0] > v[1]) { t = v[0]; v[0] = v[1]; v[1] = t; }
-		return v[1];
-	}
-	return v[0];
-}
-
-static double calibrate_ticks(void)
-{
-	uint64_t t0 = bench_now_ns(), c0 = bench_ticks(), t1, c1;
-
-	do
-		t1 = bench_now_ns();
-	while (t1 - t0 < 20000000u);
-	c1 = bench_ticks();
-	return (double)(c1 - c0) / (double)(t1 - t0);
-}
-
-/* ---- statistics over the kept passes ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-typedef struct trio {
-	double med, lo, hi;
-	int n;
-} trio;
-
-static trio trio_of(const double *v, const int *keep, int npass)
-{
-	double s[MAX_PASSES];
-	trio t;
-	int p, n = 0;
-
-	for (p = 0; p < npass; p++)
-		if (keep[p] && v[p] > 0)
-			s[n++] = v[p];
-	memset(&t, 0, sizeof(t));
-	if (n == 0)
-		return t;
-	qsort(s, (size_t)n, sizeof(double), cmp_double);
-	t.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	t.lo = s[0];
-	t.hi = s[n - 1];
-	t.n = n;
-	return t;
-}
-
 /* ---- the run ---- */
 
 static row_result tput_res[MAX_PASSES][NSIZES][NMODES];
@@ -765,7 +611,7 @@ static const char *verdict(row_result *const res[], int npass, int *failed)
 int main(int argc, char **argv)
 {
 	int npass, p, s, m, failed = 0, keep[MAX_PASSES], nkept = 0;
-	double sorted[MAX_PASSES], mode_bounce;
+	double mode_bounce;
 	cpu_set_t saved;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -778,8 +624,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	sched_setaffinity(0, sizeof(saved), &saved);
-	opt.ticks_per_ns = calibrate_ticks();
-	bench_register_bounds(take_bounce, take_no_slab);
+	opt.ticks_per_ns = twoproc_calibrate_ticks();
 	npass = opt.runs + 1; /* pass 0 is the warm-up, discarded */
 
 	printf("shmprim-chanbench: channel designs, two processes over memfd pages, producer cpu%d, consumer cpu%d, "
@@ -791,7 +636,7 @@ int main(int argc, char **argv)
 	       "%d measured passes after a warm-up, every row once per pass\n",
 	       ROOM, opt.runs);
 	for (p = 0; p < npass; p++) {
-		pass_bounce[p] = bounce_now();
+		pass_bounce[p] = twoproc_bounce(opt.cpu[0], opt.cpu[1], opt.ticks_per_ns);
 		printf("pass %d%s: bare cache-line bounce %.0f ns round trip\n", p, p ? "" : " (warm-up)", pass_bounce[p]);
 		for (s = 0; s < NSIZES; s++)
 			for (m = 0; m < NTPUT_MODES; m++)
@@ -801,15 +646,7 @@ int main(int argc, char **argv)
 	}
 
 	/* keep the measured passes in one speed mode: bounce within 1.5x of their median */
-	for (p = 1; p < npass; p++)
-		sorted[p - 1] = pass_bounce[p];
-	qsort(sorted, (size_t)opt.runs, sizeof(double), cmp_double);
-	mode_bounce = sorted[opt.runs / 2];
-	keep[0] = 0;
-	for (p = 1; p < npass; p++) {
-		keep[p] = pass_bounce[p] > 0 && pass_bounce[p] <= mode_bounce * 1.5 && pass_bounce[p] >= mode_bounce / 1.5;
-		nkept += keep[p];
-	}
+	nkept = twoproc_keep(pass_bounce, 1, npass, keep, &mode_bounce);
 	printf("\nbare cache-line bounce: median %.0f ns over the measured passes; kept %d of %d passes "
 	       "(bounce within 1.5x of it)\n",
 	       mode_bounce, nkept, opt.runs);
