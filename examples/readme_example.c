@@ -7,7 +7,7 @@ int main(void)
 {
 	shmprim_heap_region heap;
 	shmprim_spsc ring;
-	shmprim_spsc_producer producer;
+	shmprim_spsc_producer producer; /* the sides: each process keeps its own */
 	shmprim_spsc_consumer consumer;
 	shmprim_slab slab;
 	shmprim_slot_handle h;
@@ -16,41 +16,32 @@ int main(void)
 	uint64_t v, out;
 	shmprim_status st;
 
-	/* One region holding a ring of 16 u64 entries, then a slab of 4 x 64-byte slots
-	 * (each structure at a 64-byte-aligned offset). */
+	/* One region: a ring of 16 u64 entries, then 4 x 64-byte slots at a 64-byte-aligned offset. */
 	size_t slab_offset = (ring_size + 63) / 64 * 64;
 	st = shmprim_heap_region_new_zeroed(&heap, slab_offset + slab_size);
-	if (st != SHMPRIM_OK) {
-		fprintf(stderr, "heap region: %s\n", shmprim_status_str(st));
-		return 1;
-	}
-	st = shmprim_spsc_init(&ring, shmprim_heap_region_region(&heap), 0, 16, sizeof(uint64_t));
+	if (st == SHMPRIM_OK)
+		st = shmprim_spsc_init(&ring, shmprim_heap_region_region(&heap), 0, 16, sizeof(uint64_t));
 	if (st == SHMPRIM_OK)
 		st = shmprim_slab_init(&slab, shmprim_heap_region_region(&heap), slab_offset, 4, 64);
 	if (st != SHMPRIM_OK) {
-		fprintf(stderr, "init: %s\n", shmprim_status_str(st));
+		fprintf(stderr, "set-up: %s\n", shmprim_status_str(st));
 		return 1;
 	}
 
-	/* Another process opens the ring with the geometry it expects: entries of
-	 * its own u64 size, 16 of them, within the bytes its layout gives the ring.
-	 * A valid header describing anything else is refused. */
+	/* Another process opens the ring with the geometry it expects (entry size,
+	 * capacity bounds); a valid header describing anything else is refused. */
 	{
 		const shmprim_spsc_expect expect = { sizeof(uint64_t), 16, 16 };
 		shmprim_spsc opened;
-
-		st = shmprim_spsc_attach_expect(&opened, shmprim_heap_region_region(&heap), 0, ring_size, &expect);
-		printf("attach: %s\n", shmprim_status_str(st));
+		printf("attach: %s\n", shmprim_status_str(shmprim_spsc_attach_expect(
+		       &opened, shmprim_heap_region_region(&heap), 0, ring_size, &expect)));
 	}
 
 	/* Ring: split into producer and consumer, push two values, pop them back. */
 	shmprim_spsc_split(&ring, &producer, &consumer);
-	v = 42;
-	if (shmprim_spsc_push(&producer, &v) != SHMPRIM_PUSH_OK)
-		return 1;
-	v = 43;
-	if (shmprim_spsc_push(&producer, &v) != SHMPRIM_PUSH_OK)
-		return 1;
+	for (v = 42; v <= 43; v++)
+		if (shmprim_spsc_push(&producer, &v) != SHMPRIM_PUSH_OK)
+			return 1;
 	while (shmprim_spsc_pop(&consumer, &out))
 		printf("popped %llu\n", (unsigned long long)out);
 
