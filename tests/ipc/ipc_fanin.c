@@ -17,7 +17,8 @@
  *             PEER_DEAD once, with its index, after everything it sent; its
  *             consumer is closed and its channel unmapped (a later touch
  *             would fault); every other producer's M messages and END arrive.
- *   wake      64 x 1600 messages; producers sleep at random (0-2 ms, after
+ *   wake      64 x 1600 messages (SHMPRIM_FANIN_WAKE_MSGS per producer:
+ *             15625, 10^6 in all, in ipc-fanin-*-million); producers sleep at random (0-2 ms, after
  *             3 in 4 of their messages); the consumer uses wait_any + receive_batch with a
  *             check interval of 60 s, so a lost wake-up is not healed by a
  *             periodic look: any wait of 5 s or more fails the test. The consumer
@@ -607,6 +608,8 @@ int main(int argc, char **argv)
 	msgs /= 4u;
 	wake_msgs /= 4u;
 #endif
+	/* The million-message run (ipc-fanin-*-million): 64 x 15625, exactly. */
+	wake_msgs = ipc_env_u64("SHMPRIM_FANIN_WAKE_MSGS", wake_msgs);
 	relay_rounds = ipc_scale(mode_flags ? RELAY_ROUNDS / 4u : RELAY_ROUNDS, 10u * RELAY_ROUNDS);
 	ctl = ch_shared(sizeof(*ctl));
 	consumer_pid = getpid();
