@@ -12,11 +12,16 @@
  * real spin (a bounded count) does not; the spin phase only delays the
  * announce-recheck-sleep protocol these scenarios check.
  */
+#include <string.h>
+#include <unistd.h>
+
+#include <shmprim/channel.h>
 #include <shmprim/wait.h>
 #include <shmprim/static/spsc.h>
 
 #include "scenarios.h"
 
+#include "../../src/channel_internal.h"
 #include "../../src/spsc_claim.h"
 
 #define CHECK_NS 1000u                    /* virtual ns between peer checks */
@@ -318,6 +323,236 @@ static void wait_ring_consumer_dies(void *arg)
 	mc_assert(c->sent >= c->got);
 }
 
+/* ---- ring: wait_readable / wait_writable (no entry moved by the wait) ---- */
+
+static void readable_consumer(void *arg)
+{
+	wait_ctx *c = arg;
+	shmprim_wait_opts o = opts_for(c, false);
+	uint64_t v = 0;
+
+	mc_assert_eq(shmprim_spsc_wait_readable(&c->ring->consumer, FOREVER, &o), SHMPRIM_OK);
+	/* readable means an entry is there: the pop cannot miss it */
+	mc_assert_eq(shmprim_spsc_try_pop(&c->ring->consumer, &v), SHMPRIM_OK);
+	mc_assert_eq(v, 5);
+	c->got = 1;
+}
+
+static void notifying_push(void *arg)
+{
+	wait_ctx *c = arg;
+	uint64_t v = 5;
+
+	mc_assert_eq(shmprim_spsc_try_push(&c->ring->producer, &v), SHMPRIM_OK);
+	shmprim_spsc_notify_consumer(&c->ring->producer);
+}
+
+/* The consumer waits for the empty ring to become readable; the producer
+ * pushes one entry with notify. */
+static void wait_ring_readable(void *arg)
+{
+	const scenario_arg *sa = arg;
+	wait_ctx *c = ring_ctx(sa, 1, 1);
+	int tc = mc_spawn(readable_consumer, c), tp = mc_spawn(notifying_push, c);
+	uint64_t v;
+
+	mc_join(tp);
+	mc_join(tc);
+	mc_assert_eq(c->got, 1);
+	mc_assert_eq(shmprim_spsc_try_pop(&c->ring->consumer, &v), SHMPRIM_ERR_EMPTY);
+}
+
+static void writable_producer(void *arg)
+{
+	wait_ctx *c = arg;
+	shmprim_wait_opts o = opts_for(c, false);
+	uint64_t v = 2;
+
+	mc_assert_eq(shmprim_spsc_wait_writable(&c->ring->producer, FOREVER, &o), SHMPRIM_OK);
+	/* writable means room: the push cannot fail */
+	mc_assert_eq(shmprim_spsc_try_push(&c->ring->producer, &v), SHMPRIM_OK);
+	c->sent = 1;
+}
+
+static void notifying_pop(void *arg)
+{
+	wait_ctx *c = arg;
+	uint64_t v = 0;
+
+	mc_assert_eq(shmprim_spsc_try_pop(&c->ring->consumer, &v), SHMPRIM_OK);
+	mc_assert_eq(v, 1);
+	shmprim_spsc_notify_producer(&c->ring->consumer);
+}
+
+/* The ring (capacity 1) starts full: the producer waits for it to become
+ * writable; the consumer pops with notify. */
+static void wait_ring_writable(void *arg)
+{
+	const scenario_arg *sa = arg;
+	wait_ctx *c = ring_ctx(sa, 1, 1);
+	int tc, tp;
+	uint64_t v = 1;
+
+	mc_assert_eq(shmprim_spsc_try_push(&c->ring->producer, &v), SHMPRIM_OK);
+	tp = mc_spawn(writable_producer, c);
+	tc = mc_spawn(notifying_pop, c);
+	mc_join(tp);
+	mc_join(tc);
+	mc_assert_eq(c->sent, 1);
+	mc_assert_eq(shmprim_spsc_try_pop(&c->ring->consumer, &v), SHMPRIM_OK);
+	mc_assert_eq(v, 2);
+	mc_assert_eq(shmprim_spsc_try_pop(&c->ring->consumer, &v), SHMPRIM_ERR_EMPTY);
+}
+
+/* ---- ring: the pid hints ---- */
+
+#define PID_NONE 0x80000000u /* does not fit a pid_t: reads as no pid */
+
+static void announcing_producer(void *arg)
+{
+	wait_ctx *c = arg;
+	int pid;
+	uint64_t v = 3;
+
+	shmprim_spsc_announce_producer(&c->ring->producer);
+	mc_assert_eq(shmprim_spsc_try_push(&c->ring->producer, &v), SHMPRIM_OK);
+	shmprim_spsc_notify_consumer(&c->ring->producer);
+	/* the consumer's announce is not ordered before this: either value */
+	pid = shmprim_spsc_consumer_pid(&c->ring->producer);
+	mc_assert(pid == 0 || pid == (int)getpid());
+}
+
+static void announcing_consumer(void *arg)
+{
+	wait_ctx *c = arg;
+	shmprim_wait_opts o = opts_for(c, false);
+	uint64_t v = 0;
+
+	shmprim_spsc_announce_consumer(&c->ring->consumer);
+	mc_assert_eq(shmprim_spsc_pop_wait(&c->ring->consumer, &v, FOREVER, &o), SHMPRIM_OK);
+	mc_assert_eq(v, 3);
+	/* the announce came before the push, the pop after it */
+	mc_assert_eq(shmprim_spsc_producer_pid(&c->ring->consumer), (int)getpid());
+}
+
+/* Each side announces its pid (the model's threads share the process's
+ * pid); the consumer's word starts out of range, which reads as none. */
+static void wait_ring_pid_hints(void *arg)
+{
+	const scenario_arg *sa = arg;
+	wait_ctx *c = ring_ctx(sa, 1, 1);
+	int tc, tp;
+
+	mc_name(&c->h->producer_pid, 4, "ring.producer_pid");
+	mc_name(&c->h->consumer_pid, 4, "ring.consumer_pid");
+	mc_assert_eq(shmprim_spsc_producer_pid(&c->ring->consumer), 0);
+	sp_store_relaxed_u32(&c->h->consumer_pid, PID_NONE);
+	mc_assert_eq(shmprim_spsc_consumer_pid(&c->ring->producer), 0);
+	tc = mc_spawn(announcing_consumer, c);
+	tp = mc_spawn(announcing_producer, c);
+	mc_join(tp);
+	mc_join(tc);
+	mc_assert_eq(shmprim_spsc_producer_pid(&c->ring->consumer), (int)getpid());
+	mc_assert_eq(shmprim_spsc_consumer_pid(&c->ring->producer), (int)getpid());
+}
+
+/* ---- channel: send_wait / recv_wait through sp_wait_on_flag ---- */
+
+#define CH_DATA 64u               /* the smallest channel: one 24-byte message fills it */
+#define CH_MAXMSG (CH_DATA / 2u - 8u)
+
+typedef struct chan_wait {
+	shmprim_channel ch;
+	shmprim_channel_producer p;
+	shmprim_channel_consumer c;
+	uint32_t first, items; /* the sender sends first..items, each CH_MAXMSG bytes of its number */
+	uint32_t got;
+	shmprim_status last[MC_MAX_THREADS];
+} chan_wait;
+
+static void chan_send_waiter(void *arg)
+{
+	chan_wait *w = arg;
+	shmprim_wait_opts o;
+	unsigned char m[CH_MAXMSG];
+	uint32_t i;
+
+	o.peer = NULL;
+	o.spin = 0;
+	o.check_ns = CHECK_NS;
+	for (i = w->first; i <= w->items; i++) {
+		memset(m, (int)i, sizeof(m));
+		mc_assert_eq(shmprim_channel_send_wait(&w->p, m, sizeof(m), FOREVER, &o), SHMPRIM_OK);
+	}
+}
+
+static void chan_recv_waiter(void *arg)
+{
+	chan_wait *w = arg;
+	shmprim_wait_opts o;
+	unsigned char m[CH_MAXMSG], want[CH_MAXMSG];
+	uint32_t i, len;
+
+	o.peer = NULL;
+	o.spin = 0;
+	o.check_ns = CHECK_NS;
+	for (i = 1; i <= w->items; i++) {
+		len = 0;
+		memset(m, 0, sizeof(m));
+		memset(want, (int)i, sizeof(want));
+		mc_assert_eq(shmprim_channel_recv_wait(&w->c, m, sizeof(m), &len, FOREVER, &o), SHMPRIM_OK);
+		mc_assert_eq(len, CH_MAXMSG);
+		mc_assert(memcmp(m, want, sizeof(m)) == 0);
+		w->got = i;
+	}
+}
+
+/* A channel of 64 bytes; a = messages already sent (0: the receiver waits on
+ * an empty channel; 1: it is full, a record needs the zeroed word after it,
+ * and the sender waits too), then the sender
+ * sends one more with send_wait and the receiver takes them all with
+ * recv_wait. Both sides are held in the name of this (real) process: the
+ * channel's peer checks (shmprim_claim_describe) ask the OS, not the model,
+ * so a model pid would read as dead; this one reads alive throughout. */
+static void wait_chan_send_recv(void *arg)
+{
+	const scenario_arg *sa = arg;
+	chan_wait *w = mc_alloc(sizeof(*w), 64);
+	size_t need = shmprim_channel_required_size(CH_DATA);
+	shmprim_channel_header *h;
+	unsigned char m[CH_MAXMSG];
+	uint32_t i, pre = sa->sc->a, len;
+	shmprim_proc_token self;
+	int tc, tp;
+
+	mc_assert_eq(shmprim_channel_init(&w->ch, shmprim_region_from_raw(mc_alloc(need, 64), need), 0, CH_DATA,
+	                                  CH_MAXMSG),
+	             SHMPRIM_OK);
+	h = w->ch.header;
+	mc_name(&h->producer_sleeping, 4, "channel.producer_sleeping");
+	mc_name(&h->consumer_sleeping, 4, "channel.consumer_sleeping");
+	mc_name(&h->sent, 8, "channel.sent");
+	mc_name(&h->released, 8, "channel.released");
+	mc_name(w->ch.data, CH_DATA, "channel.data");
+	mc_assert_eq(shmprim_proc_token_self(&self), SHMPRIM_OK);
+	mc_assert_eq(sp_channel_take_consumer(&w->ch, &w->c, self, free_side, NULL), SHMPRIM_OK);
+	mc_assert_eq(sp_channel_take_producer(&w->ch, &w->p, self, free_side, NULL), SHMPRIM_OK);
+	for (i = 1; i <= pre; i++) {
+		memset(m, (int)i, sizeof(m));
+		mc_assert_eq(shmprim_channel_send(&w->p, m, sizeof(m)), SHMPRIM_OK);
+	}
+	if (pre == 1)
+		mc_assert_eq(shmprim_channel_send(&w->p, m, sizeof(m)), SHMPRIM_ERR_FULL);
+	w->first = pre + 1;
+	w->items = pre + 1;
+	tc = mc_spawn(chan_recv_waiter, w);
+	tp = mc_spawn(chan_send_waiter, w);
+	mc_join(tp);
+	mc_join(tc);
+	mc_assert_eq(w->got, w->items);
+	mc_assert_eq(shmprim_channel_recv(&w->c, m, sizeof(m), &len), SHMPRIM_ERR_EMPTY);
+}
+
 /* ---- slab: allocators sleep on free_wake, free_notify wakes them ---- */
 
 static wait_ctx *slab_ctx(const scenario_arg *sa, uint32_t slots)
@@ -404,6 +639,11 @@ const scenario wait_scenarios[] = {
 	{"wait_ring_producer_dies", wait_ring_producer_dies, MC_TIER_PREEMPT, true, 1, 1},
 	{"wait_ring_producer_dies_claim", wait_ring_producer_dies_claim, MC_TIER_EXHAUSTIVE, true, 1, 1},
 	{"wait_ring_consumer_dies", wait_ring_consumer_dies, MC_TIER_PREEMPT, true, 1, 1},
+	{"wait_ring_readable", wait_ring_readable, MC_TIER_EXHAUSTIVE, true, 0, 0},
+	{"wait_ring_writable", wait_ring_writable, MC_TIER_EXHAUSTIVE, true, 0, 0},
+	{"wait_ring_pid_hints", wait_ring_pid_hints, MC_TIER_EXHAUSTIVE, true, 0, 0},
+	{"wait_chan_empty", wait_chan_send_recv, MC_TIER_EXHAUSTIVE, true, 0, 0},
+	{"wait_chan_full", wait_chan_send_recv, MC_TIER_PREEMPT, true, 1, 0},
 	{"wait_slab_free_notify", wait_slab_free_notify, MC_TIER_EXHAUSTIVE, false, 1, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
 };
