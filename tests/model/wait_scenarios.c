@@ -1,5 +1,5 @@
 /*
- * The blocking layer (src/wait.c) on the real ring and slab code, with the
+ * The blocking layer (src/wait.c) on the real ring, slab and channel code, with the
  * futex model (backends/model/mc_futex.c): a futex wait sleeps until a wake on
  * its word, or returns spuriously or times out (MC_FUTEX choices per
  * execution); when every thread sleeps and nobody can wake them, that is a
