@@ -6,8 +6,9 @@
  *   pipe, AF_UNIX SOCK_STREAM, AF_UNIX SOCK_SEQPACKET, POSIX mq, Boost
  *   message_queue (where built), the shmprim channel busy polling
  *   (send/recv + pause), the channel's futex waits (send_wait/recv_wait),
- *   the channel through its readiness fd (a slot: see ROWS below), and the
- *   hand-assembled ring plus slab (channel_slab.c), busy polling.
+ *   the channel through its readiness fd (epoll), and the hand-assembled
+ *   ring plus slab (channel_slab.c), busy polling; for fan-in also the
+ *   channels served with one shmprim_channel_recv_any set (futex_waitv).
  *
  * Per pass: the bare cache-line bounce (the VM's speed mode), memcpy of
  * 16 KiB blocks, then every row once per size for throughput, every row once
@@ -36,6 +37,8 @@
 #include <sys/socket.h>
 
 #include <shmprim/channel.h>
+#include <shmprim/ready.h>
+#include <shmprim/wait.h>
 
 #define MAX_PRODUCERS 64
 #define WAIT_NS (10ull * 1000000000ull) /* blocking calls' timeout: a row that hangs fails */
@@ -72,6 +75,9 @@ typedef struct ipclink {
 	shmprim_channel_producer p;
 	shmprim_channel_consumer c;
 	chslab b;
+	int bell[2];            /* epoll fd row: the doorbell pair ([0] producer's, [1] consumer's), -1 none */
+	int ep;                 /* epoll fd row: this side's event loop (one epoll set over r.fd), -1 none */
+	shmprim_ready r;        /* epoll fd row: this side's readiness (opened in the side's process) */
 } ipclink;
 
 /* What a transport does. create/destroy run in the parent around the row's
@@ -81,7 +87,10 @@ typedef struct ipclink {
  * error; try_send (fan-in producers of the rows without wait_fd): 1 sent,
  * 0 full, -1 an error. nothing_after: 0 when nothing more is there after the producer
  * finished. wait_fd: the fd an event loop waits on (fan-in through epoll), or
- * NULL when the consumer polls (round robin). */
+ * NULL when the consumer polls (round robin). arm (rows whose fd must be
+ * armed before the consumer sleeps): 1 armed, 0 a message came meanwhile,
+ * -1 an error. any: the consumer serves the fan-in links with one
+ * shmprim_channel_recv_any set (futex_waitv) instead of epoll or polling. */
 typedef struct xport {
 	const char *impl;
 	const char *absent;     /* non-NULL: not in this build or a slot not filled yet, and why */
@@ -97,7 +106,16 @@ typedef struct xport {
 	void (*finish)(ipclink *l, int producer); /* the side is done (the producer closes) */
 	int (*nothing_after)(ipclink *l);
 	void (*destroy)(ipclink *l);
+	int (*arm)(ipclink *l);
+	int any;
 } xport;
+
+/* A link with no fd of its own yet (0 is an fd: every one starts at -1). */
+static void link_clear(ipclink *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd[0] = l->fd[1] = l->bell[0] = l->bell[1] = l->ep = -1;
+}
 
 /* ---- fds: pipe, AF_UNIX stream and seqpacket ---- */
 
@@ -583,6 +601,137 @@ static void shm_destroy(ipclink *l)
 	l->mem = NULL;
 }
 
+/* ---- the shmprim channel through its readiness fd (<shmprim/ready.h>) ----
+ * As an event-loop server would: a side that finds nothing to do (consumer:
+ * empty; producer: full) arms its readiness and sleeps in epoll_wait on an
+ * epoll set holding the readiness fd; after each send (producer) or receive
+ * (consumer) shmprim_ready_notify rings the peer's bell only if it is armed.
+ * No spinning before the sleep: the row measures the fd path. The doorbell
+ * pair is made in the parent and inherited; each side's process dups its end
+ * (ready_open) and finds the peer's pidfd from its claim word. */
+
+static int chfd_create(ipclink *l, uint32_t max, char *why, size_t whylen)
+{
+	if (chan_create(l, max, why, whylen) != 0)
+		return -1;
+	if (shmprim_ready_bell_pair(l->bell) != SHMPRIM_OK) {
+		snprintf(why, whylen, "shmprim_ready_bell_pair: %s", strerror(errno));
+		l->bell[0] = l->bell[1] = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static int chfd_open(ipclink *l, int producer, int fanin)
+{
+	struct epoll_event e;
+	shmprim_status st;
+
+	if (chan_open(l, producer, fanin) != 0)
+		return -1;
+	st = producer ? shmprim_channel_producer_ready_open(&l->r, &l->p, l->bell[0], -1)
+	              : shmprim_channel_consumer_ready_open(&l->r, &l->c, l->bell[1], -1);
+	if (st != SHMPRIM_OK)
+		return -1;
+	/* this side's own loop (fan-in's consumer puts r.fd in its one set instead) */
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	memset(&e, 0, sizeof(e));
+	e.events = EPOLLIN;
+	return l->ep >= 0 && epoll_ctl(l->ep, EPOLL_CTL_ADD, l->r.fd, &e) == 0 ? 0 : -1;
+}
+
+/* One sleep in the side's epoll set; -1 when nothing came within WAIT_NS. */
+static int chfd_sleep(ipclink *l)
+{
+	struct epoll_event e;
+	int n;
+
+	do
+		n = epoll_wait(l->ep, &e, 1, (int)(WAIT_NS / 1000000u));
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+static int chfd_send(ipclink *l, const unsigned char *msg, uint32_t len, patience *w)
+{
+	shmprim_status st;
+
+	(void)w;
+	while ((st = shmprim_channel_send(&l->p, msg, len)) == SHMPRIM_ERR_FULL) {
+		st = shmprim_channel_producer_arm(&l->r, len);
+		if (st == SHMPRIM_ERR_FULL) {
+			if (chfd_sleep(l) != 0)
+				return -1;
+		} else if (st != SHMPRIM_OK) {
+			return -1;
+		}
+	}
+	if (st != SHMPRIM_OK)
+		return -1;
+	/* a load while the consumer is busy; one send on the bell when it is armed */
+	return shmprim_ready_notify(&l->r) == SHMPRIM_OK ? 0 : -1;
+}
+
+static int chfd_recv(ipclink *l, unsigned char *buf, uint32_t *got, patience *w)
+{
+	shmprim_status st;
+
+	(void)w;
+	while ((st = shmprim_channel_recv(&l->c, buf, l->max, got)) == SHMPRIM_ERR_EMPTY) {
+		st = shmprim_channel_consumer_arm(&l->r);
+		if (st == SHMPRIM_ERR_EMPTY) {
+			if (chfd_sleep(l) != 0)
+				return -1;
+		} else if (st != SHMPRIM_OK) {
+			return -1;
+		}
+	}
+	if (st != SHMPRIM_OK)
+		return -1;
+	/* the producer may sleep for room */
+	return shmprim_ready_notify(&l->r) == SHMPRIM_OK ? 0 : -1;
+}
+
+static int chfd_try_recv(ipclink *l, unsigned char *buf, uint32_t *got)
+{
+	int rr = chan_try_recv(l, buf, got);
+
+	if (rr == 1 && shmprim_ready_notify(&l->r) != SHMPRIM_OK)
+		return -1;
+	return rr;
+}
+
+static int chfd_arm(ipclink *l)
+{
+	shmprim_status st = shmprim_channel_consumer_arm(&l->r);
+
+	return st == SHMPRIM_ERR_EMPTY ? 1 : st == SHMPRIM_OK ? 0 : -1;
+}
+
+static int chfd_wait_fd(ipclink *l)
+{
+	return l->r.fd;
+}
+
+static void chfd_finish(ipclink *l, int producer)
+{
+	if (producer) {
+		(void)shmprim_channel_producer_close(&l->p);
+		(void)shmprim_ready_notify(&l->r); /* an armed consumer wakes to see the end */
+	}
+}
+
+static void chfd_destroy(ipclink *l)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (l->bell[i] >= 0)
+			close(l->bell[i]);
+	l->bell[0] = l->bell[1] = -1;
+	shm_destroy(l);
+}
+
 /* ---- the hand-assembled ring plus slab (channel_slab.c), busy polling ---- */
 
 static uint32_t slab_slots(uint32_t max)
@@ -670,46 +819,49 @@ static int slab_nothing_after(ipclink *l)
 }
 
 /* ---- ROWS ----
- * A row is a line here. The two slots are for work other helpers of issue 17
- * are doing: when it is merged, write its send/recv (and for fan-in its
- * wait), and replace the slot's line by a filled one, e.g.
- *   {"shmprim channel epoll fd", NULL, 1, 1, chan_create, chan_open,
- *    chan_send_fd, chan_recv_fd, chan_try_recv, NULL, chan_wait_fd,
- *    chan_finish, chan_nothing_after, shm_destroy},
- * Fan-in rows with a wait_fd are served through one epoll set; the others
- * round robin over try_recv. */
-#define SLOT_FD "slot: the channel's readiness fd (issue 17 item 1), wired in after it is merged"
-#define SLOT_WAITV "slot: wait on many futex words (futex_waitv, issue 17 item 2), wired in after it is merged"
+ * A row is a line here: its send/recv (and for fan-in its try_recv, and
+ * try_send or wait_fd), e.g.
+ *   {"shmprim channel epoll fd", NULL, 1, 1, chfd_create, chfd_open,
+ *    chfd_send, chfd_recv, chfd_try_recv, NULL, chfd_wait_fd,
+ *    chfd_finish, chan_nothing_after, chfd_destroy, chfd_arm, 0},
+ * Fan-in rows with a wait_fd are served through one epoll set (arming each
+ * fd before sleeping when arm is set), rows with any through one
+ * shmprim_channel_recv_any set, the others round robin over try_recv.
+ * absent: a slot for a row not built yet, and why. */
 
 static const xport rows[] = {
 	{"pipe", NULL, 0, 1, pipe_create, fd_open, fd_send, stream_recv, fd_try_recv, NULL, fd_wait_fd,
-	 fd_finish, fd_nothing_after, fd_destroy},
+	 fd_finish, fd_nothing_after, fd_destroy, NULL, 0},
 	{"AF_UNIX stream", NULL, 0, 1, stream_create, fd_open, fd_send, stream_recv, fd_try_recv, NULL, fd_wait_fd,
-	 fd_finish, fd_nothing_after, fd_destroy},
+	 fd_finish, fd_nothing_after, fd_destroy, NULL, 0},
 	{"AF_UNIX seqpacket", NULL, 0, 1, seqp_create, fd_open, seqp_send, seqp_recv, fd_try_recv, NULL, fd_wait_fd,
-	 fd_finish, fd_nothing_after, fd_destroy},
+	 fd_finish, fd_nothing_after, fd_destroy, NULL, 0},
 	{"POSIX mq", NULL, 0, 1, mq_create, mq_open_side, mq_send_msg, mq_recv_msg, mq_try_recv, NULL, mq_wait_fd,
-	 mq_finish, mq_nothing_after, mq_destroy},
+	 mq_finish, mq_nothing_after, mq_destroy, NULL, 0},
 #ifdef IPCBENCH_HAVE_BOOST
 	{"Boost message_queue", NULL, 0, 0, boost_create, boost_open, boost_send, boost_recv, boost_try_recv, NULL,
-	 NULL, boost_finish, boost_nothing_after, boost_destroy},
+	 NULL, boost_finish, boost_nothing_after, boost_destroy, NULL, 0},
 #else
 	{"Boost message_queue", "not built: no boost/interprocess headers (libboost-dev) or no C++ compiler when "
-	 "this build was configured", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	 "this build was configured", 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
 #endif
 	{"shmprim channel busy", NULL, 1, 1, chan_create, chan_open, chan_send_busy, chan_recv_busy, chan_try_recv,
-	 chan_try_send, NULL, chan_finish, chan_nothing_after, shm_destroy},
+	 chan_try_send, NULL, chan_finish, chan_nothing_after, shm_destroy, NULL, 0},
 	{"shmprim channel futex", NULL, 1, 0, chan_create, chan_open, chan_send_futex, chan_recv_futex, NULL, NULL,
-	 NULL, chan_finish, chan_nothing_after, shm_destroy},
-	{"shmprim channel epoll fd", SLOT_FD, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-	{"shmprim futex_waitv", SLOT_WAITV, 1, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	 NULL, chan_finish, chan_nothing_after, shm_destroy, NULL, 0},
+	{"shmprim channel epoll fd", NULL, 1, 1, chfd_create, chfd_open, chfd_send, chfd_recv, chfd_try_recv, NULL,
+	 chfd_wait_fd, chfd_finish, chan_nothing_after, chfd_destroy, chfd_arm, 0},
+	/* fan-in only: producers send_wait (it wakes the consumer), the consumer recv_any */
+	{"shmprim futex_waitv", NULL, 1, 2, chan_create, chan_open, chan_send_futex, chan_recv_futex, NULL, NULL,
+	 NULL, chan_finish, chan_nothing_after, shm_destroy, NULL, 1},
 	{"ring+slab busy", NULL, 1, 1, slab_create, slab_open, slab_send, slab_recv, slab_try_recv, slab_try_send,
-	 NULL, slab_finish, slab_nothing_after, shm_destroy},
+	 NULL, slab_finish, slab_nothing_after, shm_destroy, NULL, 0},
 };
 #define NROWS ((int)(sizeof(rows) / sizeof(rows[0])))
 #define ROW_CHAN_BUSY 5
 #define ROW_CHAN_FUTEX 6
 #define ROW_CHAN_FD 7
+#define ROW_WAITV 8
 #define ROW_SLAB 9
 /* fanin == 2: a fan-in-only row (no one-to-one rows) */
 #define ONE_TO_ONE(r) (rows[r].fanin != 2)
@@ -873,8 +1025,7 @@ static row_result run_tput(int r, const size_case *sc, char *why, size_t whylen)
 	ipclink l;
 
 	memset(&out, 0, sizeof(out));
-	memset(&l, 0, sizeof(l));
-	l.fd[0] = l.fd[1] = -1;
+	link_clear(&l);
 	out.errors = 1;
 	x.r = r;
 	x.sc = sc;
@@ -972,8 +1123,8 @@ static row_result run_rtt(int r, const size_case *sc, char *why, size_t whylen)
 	ipclink l[2];
 
 	memset(&out, 0, sizeof(out));
-	memset(l, 0, sizeof(l));
-	l[0].fd[0] = l[0].fd[1] = l[1].fd[0] = l[1].fd[1] = -1;
+	link_clear(&l[0]);
+	link_clear(&l[1]);
 	out.errors = 1;
 	x.r = r;
 	x.sc = sc;
@@ -1021,7 +1172,7 @@ static void fanin_producer(fanin_ctx *x, int i, uint64_t *errors)
 	patience_start(&w);
 	for (k = 1; k <= x->per_producer; k++) {
 		twoproc_fill(buf, FANIN_SIZE, fanin_key(i, k));
-		if (t->wait_fd) {
+		if (t->wait_fd || !t->try_send) {
 			if (t->send(&x->l[i], buf, FANIN_SIZE, &w) != 0) {
 				(*errors)++;
 				return;
@@ -1068,6 +1219,37 @@ static void fanin_feed(asm_state *a, int i, const unsigned char *p, uint32_t n, 
 	}
 }
 
+/* Serves link id after a wake-up: what is there now, up to 16 messages (the
+ * others get their turn); a link whose messages have all come is not read
+ * again. 1: more may be there (16 read, or for a row with arm a message came
+ * while arming), 0: nothing more (armed, or done), -1: an error. */
+static int fanin_serve(fanin_ctx *x, asm_state *a, int id, int ep, unsigned char *buf, uint64_t *done,
+                       uint64_t *errors)
+{
+	const xport *t = &rows[x->r];
+	uint32_t got, m;
+	int rr = 1;
+
+	for (m = 0; m < 16 && a[id].next <= x->per_producer; m++) {
+		rr = t->try_recv(&x->l[id], buf, &got);
+		if (rr <= 0)
+			break;
+		fanin_feed(&a[id], id, buf, got, done, errors);
+	}
+	if (rr < 0)
+		return -1;
+	if (a[id].next > x->per_producer && a[id].have == 0) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, t->wait_fd(&x->l[id]), NULL);
+		return 0;
+	}
+	if (!t->arm)
+		return 0; /* level-triggered: epoll reports it again while bytes wait */
+	if (rr == 1)
+		return 1;
+	rr = t->arm(&x->l[id]); /* empty: arm before the next sleep */
+	return rr < 0 ? -1 : rr == 0 ? 1 : 0;
+}
+
 static void fanin_consumer(fanin_ctx *x, uint64_t *errors)
 {
 	const xport *t = &rows[x->r];
@@ -1082,9 +1264,38 @@ static void fanin_consumer(fanin_ctx *x, uint64_t *errors)
 	}
 	for (i = 0; i < x->n; i++)
 		a[i].next = 1;
-	if (t->wait_fd) {
-		struct epoll_event ev[MAX_PRODUCERS];
+	if (t->any) {
+		/* one fan-in set: recv_any sleeps on every channel's word at once (futex_waitv) */
+		shmprim_channel_consumer *cs[MAX_PRODUCERS];
+		shmprim_channel_fanin f;
 
+		for (i = 0; i < x->n; i++)
+			cs[i] = &x->l[i].c;
+		if (shmprim_channel_fanin_init(&f, cs, (uint32_t)x->n, 0) != SHMPRIM_OK) {
+			(*errors)++;
+			goto out;
+		}
+		while (done < total) {
+			uint32_t got = 0, idx = SHMPRIM_FANIN_NONE;
+			shmprim_status st = shmprim_channel_recv_any(&f, buf, 65536, &got, &idx, WAIT_NS, NULL);
+
+			if (st == SHMPRIM_ERR_END && idx < (uint32_t)x->n && a[idx].next == x->per_producer + 1)
+				continue; /* a producer that has sent everything closed: retired */
+			if (st != SHMPRIM_OK || idx >= (uint32_t)x->n || got != FANIN_SIZE ||
+			    a[idx].next > x->per_producer || bench_now_ns() > deadline) {
+				(*errors)++;
+				break;
+			}
+			fanin_feed(&a[idx], (int)idx, buf, got, &done, errors);
+		}
+	} else if (t->wait_fd) {
+		struct epoll_event ev[MAX_PRODUCERS];
+		/* rows with arm: links to serve before sleeping (all, at first: messages
+		 * may have come before the first arm) */
+		unsigned char more[MAX_PRODUCERS];
+		int nmore = t->arm ? x->n : 0;
+
+		memset(more, t->arm ? 1 : 0, sizeof(more));
 		ep = epoll_create1(0);
 		for (i = 0; i < x->n && ep >= 0; i++) {
 			struct epoll_event e;
@@ -1100,7 +1311,7 @@ static void fanin_consumer(fanin_ctx *x, uint64_t *errors)
 			goto out;
 		}
 		while (done < total) {
-			int nev = epoll_wait(ep, ev, MAX_PRODUCERS, 1000), j;
+			int nev = epoll_wait(ep, ev, MAX_PRODUCERS, nmore ? 0 : 1000), j;
 
 			if (nev < 0 && errno != EINTR) {
 				(*errors)++;
@@ -1111,23 +1322,29 @@ static void fanin_consumer(fanin_ctx *x, uint64_t *errors)
 				break;
 			}
 			for (j = 0; j < nev; j++) {
-				uint32_t got, before;
-				int id = (int)ev[j].data.u32, rr;
+				int id = (int)ev[j].data.u32;
 
-				/* what is there now, up to 16 reads: others get their turn; a
-				 * link whose messages have all come is not read again */
-				for (before = 0; before < 16 && a[id].next <= x->per_producer; before++) {
-					rr = t->try_recv(&x->l[id], buf, &got);
-					if (rr < 0) {
-						(*errors)++;
-						goto out;
-					}
-					if (rr == 0)
-						break;
-					fanin_feed(&a[id], id, buf, got, &done, errors);
+				if (t->arm) {
+					more[id] = 1; /* served in the sweep below, once */
+					continue;
 				}
-				if (a[id].next > x->per_producer && a[id].have == 0)
-					epoll_ctl(ep, EPOLL_CTL_DEL, t->wait_fd(&x->l[id]), NULL);
+				if (fanin_serve(x, a, id, ep, buf, &done, errors) < 0) {
+					(*errors)++;
+					goto out;
+				}
+			}
+			for (i = 0, nmore = 0; t->arm && i < x->n; i++) {
+				int rr;
+
+				if (!more[i])
+					continue;
+				rr = fanin_serve(x, a, i, ep, buf, &done, errors);
+				if (rr < 0) {
+					(*errors)++;
+					goto out;
+				}
+				more[i] = (unsigned char)rr;
+				nmore += rr;
 			}
 		}
 	} else {
@@ -1226,7 +1443,7 @@ static row_result run_fanin(int r, int n, char *why, size_t whylen)
 	x.c = (ctl *)bench_map(sizeof(ctl));
 	if (l && x.c) {
 		for (i = 0; i < n; i++)
-			l[i].fd[0] = l[i].fd[1] = -1;
+			link_clear(&l[i]);
 		for (made = 0; made < n; made++)
 			if (rows[r].create(&l[made], FANIN_SIZE, why, whylen) != 0) {
 				made++;
@@ -1508,7 +1725,8 @@ static void report_rows(void)
 		}
 
 	printf("\nfan-in, %u-byte messages, N producer processes (cpu%d) each on its own link to one consumer (cpu%d),\n"
-	       "epoll for the rows with an fd, round robin polling for the others; Mmsg/s, median [min - max]\n",
+	       "epoll for the rows with an fd, one recv_any set for futex_waitv, round robin polling for the others;\n"
+	       "Mmsg/s, median [min - max]\n",
 	       FANIN_SIZE, opt.cpu[0], opt.cpu[1]);
 	printf("%-13s %-26s %26s  %s\n", "producers", "impl", "Mmsg/s", "data");
 	for (f = 0; f < NFANIN && (opt.tables & TABLE_FANIN); f++)
@@ -1599,6 +1817,25 @@ static void report_targets(void)
 		snprintf(what, sizeof(what), "%s msgs/s, shmprim channel busy / ring+slab busy", sizes[s].name);
 		ratio_line(what, v, ">=", 0.9);
 	}
+	/* fan-in: the epoll fd and futex_waitv rows against the best fd row served
+	 * through epoll (the issue names no target: shown beside them) */
+	for (s = 0; s < NFANIN && (opt.tables & TABLE_FANIN); s++)
+		for (i = 0; i < 2; i++) {
+			int r = i ? ROW_WAITV : ROW_CHAN_FD;
+
+			for (p = 0; p < npass; p++) {
+				double best = 0;
+				int q;
+
+				for (q = 0; q < 4; q++) /* pipe, stream, seqpacket, mq (Boost has no fan-in) */
+					if (in_run(q) && fanin_res[p][s][q].mmsg > best)
+						best = fanin_res[p][s][q].mmsg;
+				v[p] = best > 0 && in_run(r) ? fanin_res[p][s][r].mmsg / best : 0;
+			}
+			snprintf(what, sizeof(what), "fan-in %d msgs/s, %s / best of pipe, AF_UNIX, mq",
+			         fanin_n[s], rows[r].impl);
+			ratio_line(what, v, NULL, 0);
+		}
 	for (i = 0; i < 2; i++) {
 		for (p = 0; p < npass; p++)
 			v[p] = memcpy_res[p][i] > 0 ? tput_res[p][2][ROW_CHAN_BUSY].gbps / memcpy_res[p][i] : 0;
@@ -1640,6 +1877,8 @@ int main(int argc, char **argv)
 	       "at the system's defaults;\n  POSIX mq at the unprivileged limits: %ld messages of at most %ld bytes "
 	       "(/proc/sys/fs/mqueue), longer messages in pieces\n",
 	       ROOM_BYTES / 1024u, mq_msg_max(), mq_msgsize_max());
+	printf("  futex_waitv: %s\n", shmprim_futex_waitv_supported() ? "supported (the fan-in set sleeps in it)"
+	                                                                 : "not supported: the fan-in set's polling fallback");
 	printf("  %d measured passes%s, every row once per pass\n", opt.runs, opt.quick ? "" : " after a warm-up");
 	for (p = 0; p < npass; p++)
 		run_pass(p);
