@@ -18,6 +18,14 @@
  * second case the one WK3 that reads that 2 sends B after it; D ran before
  * SL1, so B lands after D and stays queued until the next arm: the sleep
  * wakes. A B left over from an earlier arm only wakes early (spurious).
+ * Checked under the model checker (tests/model/ready_scenarios.c, planted
+ * bugs E1, E3-E6): there the bell is a counter word rung through the futex
+ * model (backends/model/mc_bell.c).
+ *
+ * This file is the protocol: every shared-word access (the sp_* calls) and
+ * the flag values. The fds (the bell pair, the epoll set, B, D, the poll, the
+ * peer's pidfd) are src/ready_fd.c's, behind src/ready_fd.h, which the model
+ * build replaces with backends/model/ready_model.h.
  *
  * Hostile peer (it holds the other bell end and writes any shared word):
  *   - our flag: it decides whether it rings us; not ringing is only not
@@ -28,7 +36,7 @@
  *     The bell is a socket end of our own, not a shared file description:
  *     the peer cannot clear O_NONBLOCK on it (an eventfd's counter and flags
  *     are shared, so a peer could make a waker's write block).
- *   - flooding our end: D reads at most DRAIN_MAX bytes per arm and R
+ *   - flooding our end: D reads at most 64 messages per arm and R
  *     decides: spurious wake-ups only. Closing its end: we take the end out
  *     of the set (else it would read as ready for ever); its death still
  *     comes from the pidfd.
@@ -40,30 +48,16 @@
  */
 #define _GNU_SOURCE
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <linux/futex.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <shmprim/ready.h>
 #include <shmprim/static/spsc.h>
 
 #include "../backends/shmprim_atomic.h"
+#include "../backends/shmprim_os.h" /* futex wake, liveness: the model checker replaces them */
 #include "claim_word.h"
+#include "ready_fd.h" /* the bell, the set, the pidfd: the model checker replaces them too */
 #include "spsc_claim.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434 /* the same number on every architecture */
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 #define KIND_PRODUCER 1u /* a channel's */
 #define KIND_CONSUMER 2u
@@ -71,97 +65,35 @@
 #define KIND_RING_CONSUMER 4u
 #define SLEEP_FUTEX 1u /* src/wait.c's announce */
 #define SLEEP_FD 2u
-#define TAG_BELL 1u
-#define TAG_PIDFD 2u
-/* Bytes one arm drains at most: a flood leaves the fd readable (spurious). */
-#define DRAIN_MAX 64
 
 shmprim_status shmprim_ready_bell_pair(int ends[2])
 {
 	if (!ends)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
+	if (sp_rfd_bell_pair(ends) != 0) {
 		ends[0] = ends[1] = -1;
 		return SHMPRIM_ERR_SYSTEM;
 	}
 	return SHMPRIM_OK;
 }
 
-static int is_bell(int fd)
-{
-	int type = 0, domain = 0;
-	socklen_t len = sizeof(type);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET)
-		return 0;
-	len = sizeof(domain);
-	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
-}
-
-/* A pidfd answers signal 0: sent (alive), ESRCH (exited) or EPERM. */
-static int is_pidfd(int fd)
-{
-	if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == 0)
-		return 1;
-	return errno == ESRCH || errno == EPERM;
-}
-
-static int set_add(int epfd, int fd, uint32_t tag)
-{
-	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u32 = tag;
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static void drop_pidfd(shmprim_ready *r)
-{
-	if (r->pidfd < 0)
-		return;
-	(void)epoll_ctl(r->fd, EPOLL_CTL_DEL, r->pidfd, NULL);
-	close(r->pidfd);
-	r->pidfd = -1;
-	r->arm_syscalls += 2;
-}
-
 /* own/peer: the two sides' sleeping flags; claim: the peer's claim word. */
 static shmprim_status ready_open(shmprim_ready *r, uint32_t *own, uint32_t *peer, uint64_t *claim, uint32_t kind,
                                  void *side, int bell, int peer_pidfd)
 {
-	int saved;
+	shmprim_status st;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = r->bell = r->pidfd = -1;
-	if (bell < 0 || !is_bell(bell))
-		return SHMPRIM_ERR_INVALID_ARGUMENT;
-	if (peer_pidfd >= 0 && !is_pidfd(peer_pidfd))
-		return SHMPRIM_ERR_INVALID_ARGUMENT;
+	st = sp_rfd_open(r, bell, peer_pidfd);
+	if (st != SHMPRIM_OK)
+		return st;
 	r->kind = kind;
 	r->side = side;
 	r->own_flag = own;
 	r->peer_flag = peer;
 	r->peer_claim = claim;
-	r->fd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->fd < 0)
-		goto fail;
-	r->bell = fcntl(bell, F_DUPFD_CLOEXEC, 3);
-	if (r->bell < 0 || set_add(r->fd, r->bell, TAG_BELL) != 0)
-		goto fail;
-	r->bell_in_set = 1;
-	if (peer_pidfd >= 0) {
-		r->pidfd = fcntl(peer_pidfd, F_DUPFD_CLOEXEC, 3);
-		if (r->pidfd < 0 || set_add(r->fd, r->pidfd, TAG_PIDFD) != 0)
-			goto fail;
-		r->pidfd_given = 1;
-	}
 	return SHMPRIM_OK;
-fail:
-	saved = errno;
-	(void)shmprim_ready_close(r);
-	errno = saved;
-	return SHMPRIM_ERR_SYSTEM;
 }
 
 shmprim_status shmprim_channel_producer_ready_open(shmprim_ready *r, shmprim_channel_producer *p, int bell,
@@ -226,14 +158,7 @@ shmprim_status shmprim_ready_close(shmprim_ready *r)
 {
 	if (!r)
 		return SHMPRIM_ERR_NULL_ARGUMENT;
-	if (r->pidfd >= 0)
-		close(r->pidfd);
-	if (r->bell >= 0)
-		close(r->bell);
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = r->bell = r->pidfd = -1;
-	r->bell_in_set = 0;
+	sp_rfd_close(r);
 	r->kind = 0;
 	return SHMPRIM_OK;
 }
@@ -263,72 +188,35 @@ shmprim_status shmprim_ready_notify(shmprim_ready *r)
 		return SHMPRIM_OK;
 	if (old == SLEEP_FUTEX) {
 		/* Asleep in a blocking call: on the flag, as src/wait.c's wake. */
-		syscall(SYS_futex, r->peer_flag, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+		sp_futex_wake(r->peer_flag);
 		r->futex_wakes++;
 		return SHMPRIM_OK;
 	}
-	/* SLEEP_FD, or a value no honest side writes (a spurious ring at worst).
-	 * EAGAIN: the peer's queue is full, so its fd is readable already;
-	 * EPIPE: its end is closed, nobody to wake. Neither blocks. */
-	(void)send(r->bell, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* SLEEP_FD, or a value no honest side writes (a spurious ring at worst). */
+	sp_rfd_ring(r); /* B: after WK3 */
 	r->rings++;
 	return SHMPRIM_OK;
 }
 
 /* ---- arming ---- */
 
-/* Reads what the bell holds (D), at most DRAIN_MAX messages. At EOF (the
- * peer's end closed) the end leaves the set: it would read ready for ever. */
-static void drain(shmprim_ready *r)
-{
-	char buf[64];
-	int i;
-
-	for (i = 0; i < DRAIN_MAX; i++) {
-		ssize_t n = recv(r->bell, buf, sizeof(buf), MSG_DONTWAIT);
-
-		r->arm_syscalls++;
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-			(void)epoll_ctl(r->fd, EPOLL_CTL_DEL, r->bell, NULL);
-			r->arm_syscalls++;
-			r->bell_in_set = 0;
-		}
-		return;
-	}
-}
-
 /* Keeps the pidfd on the process the peer's claim word names (unless the
- * caller gave one): a new pidfd when the word changes, verified to be of
- * that process (alive after pidfd_open: its pid was not reused). */
+ * caller gave one): a new one when the word changes. */
 static void watch_peer(shmprim_ready *r)
 {
 	uint64_t w;
-	long fd;
 
 	if (r->pidfd_given)
 		return;
 	w = sp_claim_peek(r->peer_claim); /* K4: pairs with K1/K3 */
 	if (r->pid_known && w == r->pid_word)
 		return;
-	drop_pidfd(r);
+	sp_rfd_unwatch(r);
 	r->pid_word = w;
 	r->pid_known = 1;
 	if (sp_claim_state(w) != SHMPRIM_SIDE_HELD)
 		return;
-	fd = syscall(SYS_pidfd_open, (pid_t)shmprim_proc_token_pid(w), 0);
-	r->arm_syscalls++;
-	if (fd < 0)
-		return; /* exited already, or no pidfds: peer_dead asks /proc */
-	if (shmprim_proc_liveness(w) != SHMPRIM_ALIVE || set_add(r->fd, (int)fd, TAG_PIDFD) != 0) {
-		close((int)fd);
-		return;
-	}
-	r->pidfd = (int)fd;
-	r->arm_syscalls += 2;
+	sp_rfd_watch(r, w);
 }
 
 /* Whether the peer is dead: its pidfd read ready, or (no pidfd) /proc says so. */
@@ -339,7 +227,7 @@ static int peer_dead(shmprim_ready *r, int pid_ready)
 	if (!r->pid_known || sp_claim_state(r->pid_word) != SHMPRIM_SIDE_HELD)
 		return 0;
 	r->arm_syscalls++;
-	return shmprim_proc_liveness(r->pid_word) == SHMPRIM_DEAD;
+	return sp_proc_liveness(r->pid_word) == SHMPRIM_DEAD;
 }
 
 /* R: the channel call, undone. */
@@ -385,24 +273,17 @@ static shmprim_status look(shmprim_ready *r, uint32_t len)
 
 static shmprim_status arm(shmprim_ready *r, uint32_t len, shmprim_status would_block)
 {
-	struct epoll_event ev[2];
-	int n, i, bell_ready = 0, pid_ready = 0, dead;
+	unsigned ready;
+	int dead;
 	shmprim_status st;
 
 	/* Our own progress first: a peer armed for it must not wait on us. */
 	(void)shmprim_ready_notify(r);
 	watch_peer(r);
-	n = epoll_wait(r->fd, ev, 2, 0);
-	r->arm_syscalls++;
-	for (i = 0; i < n; i++) {
-		if (ev[i].data.u32 == TAG_BELL)
-			bell_ready = 1;
-		else if (ev[i].data.u32 == TAG_PIDFD)
-			pid_ready = 1;
-	}
-	if (bell_ready)
-		drain(r); /* D: before SL1 */
-	dead = peer_dead(r, pid_ready); /* before R: R then sees all the dead peer did */
+	ready = sp_rfd_poll(r);
+	if (ready & SP_RFD_BELL)
+		sp_rfd_drain(r); /* D: before SL1 */
+	dead = peer_dead(r, (ready & SP_RFD_PID) != 0); /* before R: R then sees all the dead peer did */
 	sp_store_relaxed_u32(r->own_flag, SLEEP_FD); /* SL1: ordered by SL2 */
 	sp_fence(SP_SEQ_CST);                        /* SL2: pairs with WK1 */
 	st = look(r, len);                           /* R */
