@@ -76,6 +76,11 @@ static const gate_entry gate[] = {
 	{"W4", "push_wait notifies before it publishes", {"wait_ring_one"}, {NULL}},
 	{"W5", "notify reads the flag without its fence (WK1)", {"wait_ring_one"}, {NULL}},
 	{"W6", "wait stops checking its peer after a sleep (a hang after its death)", {"wait_ring_producer_dies"}, {NULL}},
+	{"E1", "ready notify gives an fd sleeper a futex wake instead of a ring", {"ready_ring_one", "ready_chan_one"}, {NULL}},
+	{"E3", "the futex waker (the ring's close) clears an armed flag of 2", {"ready_ring_close"}, {NULL}},
+	{"E4", "arm announces (SL1) without the fence before its look (SL2)", {"ready_ring_one", "ready_chan_one"}, {NULL}},
+	{"E5", "ready notify reads the flag without its fence (WK1)", {"ready_ring_one", "ready_chan_one"}, {NULL}},
+	{"E6", "arm drains the bell after its look, not before SL1", {"ready_ring_one"}, {NULL}},
 };
 
 static int test_no, failures;
