@@ -76,9 +76,9 @@ static const gate_entry gate[] = {
 	{"W4", "push_wait notifies before it publishes", {"wait_ring_one"}, {NULL}},
 	{"W5", "notify reads the flag without its fence (WK1)", {"wait_ring_one"}, {NULL}},
 	{"W6", "wait stops checking its peer after a sleep (a hang after its death)", {"wait_ring_producer_dies"}, {NULL}},
-	{"F1", "fan-in sleeps without its re-check after setting the flags", {"fanin_waitv_2ch"}, {NULL}},
+	{"F1", "fan-in sleeps without its re-check after setting the flags", {"fanin_waitv_2ch", "fanin_waitv_3ch"}, {NULL}},
 	{"F2", "fan-in scans always start at entry 0 (no round-robin)", {"fanin_round_robin"}, {NULL}},
-	{"F3", "fan-in sets its flags without the fence before its re-check (FS2)", {"fanin_waitv_2ch"}, {NULL}},
+	{"F3", "fan-in sets its flags without the fence before its re-check (FS2)", {"fanin_waitv_2ch", "fanin_waitv_3ch"}, {NULL}},
 	{"F4", "fan-in arms one flag fewer than it has live channels", {"fanin_waitv_2ch"}, {NULL}},
 };
 
