@@ -16,6 +16,10 @@
  *   void sp_plain_read(const void *p, size_t n), sp_plain_write(void *p, size_t n)
  *        annotate non-atomic accesses to shared memory (entry and slot copies);
  *        no-ops except under the model checker, which reports races on them.
+ *   uint32_t sp_retry_bound(uint32_t limit)
+ *        the attempts a bounded retry loop makes before it gives up: limit,
+ *        except under the model checker, where a test body may lower it
+ *        (mc_retry_limit) so that a give-up path is reachable in a model run.
  * CAS returns true on success; on failure it stores the value it saw in
  * *expected. Shared words are plain uint32_t / uint64_t (naturally aligned), so
  * memory written by one binding is read correctly by any other.
@@ -56,6 +60,10 @@ typedef enum sp_order {
 #ifndef SP_HAVE_PLAIN_ANNOTATIONS
 SP_INLINE void sp_plain_read(const void *p, size_t n) { (void)p; (void)n; }
 SP_INLINE void sp_plain_write(void *p, size_t n) { (void)p; (void)n; }
+#endif
+
+#ifndef SP_HAVE_RETRY_BOUND
+SP_INLINE uint32_t sp_retry_bound(uint32_t limit) { return limit; }
 #endif
 
 #endif

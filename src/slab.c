@@ -106,6 +106,13 @@
  * Hostile peer: indices read from shared memory are range-checked before use,
  * every retry loop is bounded (SHMPRIM_SLAB_RETRY_LIMIT), geometry comes from
  * the private handle.
+ *
+ * Every CAS here is strong. A weak one may fail spuriously any number of
+ * times under C11, and each failure counts toward the retry bound: CONTENDED
+ * would no longer mean that another party moved the word. On x86-64 both are
+ * one lock cmpxchg; on an LL/SC machine the strong form retries a lost
+ * reservation inside the CAS. It also leaves the model checker no spurious
+ * failure to cap, so the slab scenarios are exhaustive (backends/model/README.md).
  */
 #include <string.h>
 
@@ -343,7 +350,7 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		uint32_t next, mark;
 
 		SHMPRIM_LOOP_TICK();
-		if (tries == SHMPRIM_SLAB_RETRY_LIMIT)
+		if (tries == SLAB_RETRY_BOUND)
 			return SHMPRIM_ALLOC_CONTENDED;
 		index = HEAD_INDEX(old);
 		if (index == SHMPRIM_SLAB_END)
@@ -366,8 +373,8 @@ shmprim_alloc_result shmprim_slab_raw_try_alloc(shmprim_slab_raw *slab, shmprim_
 		 * that was popped but never allocated. */
 		mark = sp_load_relaxed_u32(&m->reclaim_mark); /* A2: re-read at A3, see R4 */
 		SHMPRIM_WINDOW(SHMPRIM_WINDOW_POP_TRY);
-		if (!sp_cas_weak_u64(free_head, &old, HEAD(slab_next_tag(old), next),
-		                     SP_ACQUIRE, SP_ACQUIRE)) /* A2: pairs with F2, R5 */
+		if (!sp_cas_u64(free_head, &old, HEAD(slab_next_tag(old), next),
+		                SP_ACQUIRE, SP_ACQUIRE)) /* A2: pairs with F2, R5 */
 			continue;
 
 		/* Off the list, and nothing written yet: a crash here leaves an
@@ -422,7 +429,7 @@ static shmprim_status push_free(shmprim_slab_raw *slab, uint32_t index, uint32_t
 		slab_store_link(&slab->meta[index], HEAD_INDEX(old));
 		sp_store_relaxed_u32(&slab->meta[index].free_tag, tag); /* F2: for R4, published by F3 */
 		/* F2: pairs with A1, A2, R2 */
-		if (sp_cas_weak_u64(free_head, &old, HEAD(tag, index), SP_RELEASE, SP_RELAXED))
+		if (sp_cas_u64(free_head, &old, HEAD(tag, index), SP_RELEASE, SP_RELAXED))
 			return SHMPRIM_OK;
 	}
 	return SHMPRIM_ERR_CONTENDED;
@@ -453,7 +460,7 @@ static shmprim_status transition(shmprim_slab_raw *slab, shmprim_slot_handle h, 
 		return report(err, SHMPRIM_ERR_INVALID_INDEX, slab->slot_count, h.index);
 	word = &slab->meta[h.index].state_gen;
 	w = sp_load_acquire_u64(word); /* F1's expected word: pairs with A3, K1, F1, D1, F4 */
-	for (tries = 0; tries < SHMPRIM_SLAB_RETRY_LIMIT; tries++) {
+	for (tries = 0; tries < SLAB_RETRY_BOUND; tries++) {
 		uint64_t next;
 
 		SHMPRIM_LOOP_TICK();
@@ -520,7 +527,7 @@ static shmprim_status release_slot(shmprim_slab_raw *slab, shmprim_slot_handle h
                                    shmprim_slot_error *err)
 {
 	uint64_t was = 0;
-	uint32_t budget = SHMPRIM_SLAB_RETRY_LIMIT;
+	uint32_t budget = SLAB_RETRY_BOUND;
 	shmprim_status st = transition(slab, h, from, SHMPRIM_SLOT_FREE, 1, err, &was);
 
 	if (st != SHMPRIM_OK)
@@ -555,7 +562,7 @@ shmprim_status shmprim_slab_raw_adopt(shmprim_slab_raw *slab, shmprim_slot_handl
 		return report(err, SHMPRIM_ERR_INVALID_INDEX, slab->slot_count, h.index);
 	word = &slab->meta[h.index].state_gen;
 	w = sp_load_acquire_u64(word); /* D1's expected word: pairs with F1, D1 */
-	for (tries = 0; tries < SHMPRIM_SLAB_RETRY_LIMIT; tries++) {
+	for (tries = 0; tries < SLAB_RETRY_BOUND; tries++) {
 		SHMPRIM_LOOP_TICK();
 		if (GEN_OF(w) != h.generation || h.generation > SHMPRIM_SLAB_GEN_LAST)
 			return report(err, SHMPRIM_ERR_GENERATION_MISMATCH, h.generation, GEN_OF(w));

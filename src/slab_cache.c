@@ -63,7 +63,7 @@ shmprim_status shmprim_slab_raw_set_owner(shmprim_slab_raw *slab, uint32_t owner
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
 	if (slab->cache_len != 0) {
 		/* cached slots carry the old id: give them back under it */
-		uint32_t budget = SHMPRIM_SLAB_RETRY_LIMIT;
+		uint32_t budget = SLAB_RETRY_BOUND;
 		shmprim_status st = cache_give_back(slab, slab->cache_len, &budget);
 
 		if (st != SHMPRIM_OK)
@@ -80,7 +80,7 @@ shmprim_status shmprim_slab_raw_set_cache(shmprim_slab_raw *slab, uint32_t n)
 	if (n > SHMPRIM_SLAB_CACHE_MAX)
 		return SHMPRIM_ERR_INVALID_ARGUMENT;
 	if (slab->cache_len > n) {
-		uint32_t budget = SHMPRIM_SLAB_RETRY_LIMIT;
+		uint32_t budget = SLAB_RETRY_BOUND;
 		shmprim_status st = cache_give_back(slab, slab->cache_len - n, &budget);
 
 		if (st != SHMPRIM_OK)
@@ -92,7 +92,7 @@ shmprim_status shmprim_slab_raw_set_cache(shmprim_slab_raw *slab, uint32_t n)
 
 shmprim_status shmprim_slab_raw_flush_cache(shmprim_slab_raw *slab)
 {
-	uint32_t budget = SHMPRIM_SLAB_RETRY_LIMIT;
+	uint32_t budget = SLAB_RETRY_BOUND;
 
 	if (!slab)
 		return SHMPRIM_ERR_NULL_ARGUMENT;

@@ -33,6 +33,10 @@
 #define WORD(gen, kind, owner) \
 	(((uint64_t)(gen) << 32) | (uint32_t)(kind) | ((uint32_t)(owner) << SHMPRIM_SLAB_OWNER_SHIFT))
 #define FREEING_WORD(gen, owner) (WORD(gen, SHMPRIM_SLOT_FREE, owner) | SHMPRIM_SLAB_FREEING)
+/* The attempts of every retry loop (slab.h, "Bounds"): the public limit.
+ * Only a model-checker scenario lowers it (sp_retry_bound), so that the
+ * give-up paths run without 100000 failed CASes. */
+#define SLAB_RETRY_BOUND sp_retry_bound(SHMPRIM_SLAB_RETRY_LIMIT)
 /* free_head: tag << 32 | index. */
 #define HEAD_INDEX(w) ((uint32_t)(w))
 #define HEAD_TAG(w) ((uint32_t)((w) >> 32))

@@ -121,10 +121,10 @@ static shmprim_status reclaim_locked(shmprim_slab_raw *slab, const uint32_t *dea
 	old = sp_load_acquire_u64(free_head); /* R2: pairs with F2, R5 */
 	for (tries = 0;; tries++) {
 		SHMPRIM_LOOP_TICK();
-		if (tries == SHMPRIM_SLAB_RETRY_LIMIT)
+		if (tries == SLAB_RETRY_BOUND)
 			return SHMPRIM_ERR_CONTENDED;
-		if (sp_cas_weak_u64(free_head, &old, HEAD(slab_next_tag(old), SHMPRIM_SLAB_END),
-		                    SP_ACQ_REL, SP_ACQUIRE)) /* R2: pairs with F2, R5 */
+		if (sp_cas_u64(free_head, &old, HEAD(slab_next_tag(old), SHMPRIM_SLAB_END),
+		               SP_ACQ_REL, SP_ACQUIRE)) /* R2: pairs with F2, R5 */
 			break;
 	}
 	mark = slab_next_tag(old);
@@ -234,11 +234,11 @@ static shmprim_status reclaim_locked(shmprim_slab_raw *slab, const uint32_t *dea
 			SHMPRIM_LOOP_TICK();
 			/* The chain stays off the list, unmarked for the next
 			 * reclaim, which takes its slots back as orphans. */
-			if (tries == SHMPRIM_SLAB_RETRY_LIMIT)
+			if (tries == SLAB_RETRY_BOUND)
 				return SHMPRIM_ERR_CONTENDED;
 			slab_store_link(&slab->meta[last], HEAD_INDEX(old));
 			/* R5: pairs with A1, A2 */
-			if (sp_cas_weak_u64(free_head, &old, HEAD(tag, first), SP_RELEASE, SP_RELAXED))
+			if (sp_cas_u64(free_head, &old, HEAD(tag, first), SP_RELEASE, SP_RELAXED))
 				break;
 		}
 	}

@@ -11,6 +11,8 @@
 
 #define SP_BACKEND_NAME "model"
 #define SP_HAVE_PLAIN_ANNOTATIONS 1
+#define SP_HAVE_RETRY_BOUND 1
+#define sp_retry_bound(limit) mc_retry_bound(limit)
 
 /* The hooks take orders as ints; keep the two enums in step. */
 typedef char sp_model_order_check[((int)SP_RELAXED == MC_RELAXED && (int)SP_ACQUIRE == MC_ACQUIRE &&

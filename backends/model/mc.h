@@ -113,6 +113,13 @@ void mc_futex_waitv_mode(int mode);
  * to n for this check, from inside a body (which the environment may lower
  * further); a cut is named as futex=N. */
 void mc_futex_limit(int n);
+/* Lowers the bound of the code's retry loops (sp_retry_bound, e.g. the
+ * slab's SHMPRIM_SLAB_RETRY_LIMIT of 100000 failed CASes) to n attempts for
+ * this check, from inside a body: their give-up paths then take n failures,
+ * which a model run can reach. n >= 1. */
+void mc_retry_limit(uint32_t n);
+/* The hook behind sp_retry_bound: limit, or the lower bound a body set. */
+uint32_t mc_retry_bound(uint32_t limit);
 /* Ends the execution as a failure with a message. */
 MC_NORETURN void mc_fail(const char *file, int line, const char *fmt, ...) MC_PRINTF(3, 4);
 
@@ -164,6 +171,7 @@ typedef struct mc_config {
 	bool quiet;          /* no failure report (used by the mutant gate's second opinions) */
 	bool silent;         /* not even the summary line */
 	int futex;           /* spurious returns and timeouts of futex waits per execution (MC_FUTEX) */
+	uint32_t retry;      /* retry loops' attempts (mc_retry_limit); 0: the code's own bound */
 } mc_config;
 
 /* Tiers (see README): no preemption or stale bound in the first two; the

@@ -102,3 +102,16 @@ void mc_config_init(mc_config *cfg, mc_tier tier)
 		cfg->replay = v;
 	cfg->trace = (int)env_ll("MC_TRACE", 0);
 }
+
+/* A body's lower bound for the code's retry loops: per check (mc_check sets
+ * cfg afresh), so one scenario's bound never leaks into the next. */
+void mc_retry_limit(uint32_t n)
+{
+	if (n >= 1 && (mc.cfg.retry == 0 || n < mc.cfg.retry))
+		mc.cfg.retry = n;
+}
+
+uint32_t mc_retry_bound(uint32_t limit)
+{
+	return mc.cfg.retry != 0 && mc.cfg.retry < limit ? mc.cfg.retry : limit;
+}

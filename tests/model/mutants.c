@@ -70,6 +70,7 @@ static const gate_entry gate[] = {
 	{"K1", "claim given back (leave, close) with a relaxed CAS (K3)", {"ring_close_end", "chan_close"}, {NULL}},
 	{"S15", "reclaim lock taken over from any holder", {"slab_reclaim_lock_takeover"}, {NULL}},
 	{"S16", "alloc's second head read, after a bad link, relaxed", {"slab_scribbled_link"}, {NULL}},
+	{"S17", "a free that gave up leaves its slot off the list (no undo)", {"slab_free_at_retry_bound"}, {NULL}},
 	{"W1", "ring notify wakes the index word, not the flag the other side sleeps on", {"wait_ring_one"}, {NULL}},
 	{"W2", "slab notify wakes without bumping free_wake", {"wait_slab_free_notify"}, {NULL}},
 	{"W3", "waiter announces without the fence before its re-check (SL2)", {"wait_ring_one"}, {NULL}},

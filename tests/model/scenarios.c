@@ -30,10 +30,24 @@ void scenario_full_name(const scenario *sc, fx_form form, char *buf, size_t len)
 mc_verdict scenario_run(const scenario *sc, fx_form form, const mc_config *cfg, mc_result *res)
 {
 	static scenario_arg arg; /* outlives the check; never shared between checks */
+	const scenario_reach *reach;
 	char name[96];
 
 	arg.form = form;
 	arg.sc = sc;
 	scenario_full_name(sc, form, name, sizeof(name));
-	return mc_check(name, sc->body, &arg, cfg, res);
+	for (reach = scenario_reaches; reach->name && strcmp(reach->name, sc->name) != 0; reach++)
+		;
+	if (reach->name)
+		reach->reset();
+	mc_check(name, sc->body, &arg, cfg, res);
+	if (reach->name && (res->verdict == MC_PASS_EXHAUSTIVE || res->verdict == MC_PASS_BOUNDED)) {
+		const char *what = reach->missing();
+
+		if (what) {
+			res->verdict = MC_FAIL;
+			snprintf(res->message, sizeof(res->message), "no execution reached %s", what);
+		}
+	}
+	return res->verdict;
 }

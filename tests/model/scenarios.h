@@ -20,6 +20,17 @@ typedef struct scenario {
 	uint32_t a, b;            /* scenario parameters (capacity, items, ...) */
 } scenario;
 
+/* Outcomes that some execution of the scenario named must reach: reset()
+ * runs before its check, missing() after a pass and returns what no
+ * execution reached (the pass then fails), or NULL. */
+typedef struct scenario_reach {
+	const char *name;
+	void (*reset)(void);
+	const char *(*missing)(void);
+} scenario_reach;
+
+extern const scenario_reach scenario_reaches[];
+
 typedef struct scenario_arg {
 	fx_form form;
 	const scenario *sc;

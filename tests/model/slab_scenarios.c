@@ -1276,6 +1276,79 @@ static void slab_cache_retire(void *arg)
 	cache_check_quiescent(c->fx, 1);
 }
 
+/* ---- the give-up paths, at a retry bound of one attempt ----
+ * With SHMPRIM_SLAB_RETRY_LIMIT lowered to 1 (mc_retry_limit), a pop or
+ * push that loses its CAS once gives up. T1 frees the slot main allocated
+ * for it while T2 allocates and frees the other. A free that gives up must
+ * have undone itself (F4): the slot is still T1's, holding T1's bytes, and
+ * the same handle frees it again. An alloc that gives up took nothing. Each
+ * give-up needs the other thread's successful CAS on the head (the CASes are
+ * strong), so both loops end. */
+static void free_at_bound(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self();
+	shmprim_status st;
+	uint32_t gave_up = 0;
+
+	own(c->fx, c->h[0], me());
+	while ((st = slab_free_allocated(c->fx, c->h[0])) == SHMPRIM_ERR_CONTENDED) {
+		void *d = slab_data(c->fx, c->h[0]); /* NULL unless still ours */
+
+		mc_assert(d != NULL && payload_is(d, SLOT_SIZE, me()));
+		mc_assert(++gave_up <= 2); /* T2 moves the head twice at most */
+	}
+	mc_assert_eq(st, SHMPRIM_OK);
+	c->st[t][0] = (shmprim_status)gave_up;
+}
+
+static void alloc_free_at_bound(void *arg)
+{
+	slab_ctx *c = arg;
+	int t = mc_self();
+	shmprim_alloc_result r;
+	shmprim_slot_handle h;
+	shmprim_status st;
+	uint32_t gave_up = 0;
+
+	while ((r = slab_alloc(c->fx, &h)) == SHMPRIM_ALLOC_CONTENDED)
+		mc_assert(++gave_up <= 1); /* T1 pushes once */
+	mc_assert_eq(r, SHMPRIM_ALLOC_OK);
+	own(c->fx, h, me());
+	while ((st = slab_free_allocated(c->fx, h)) == SHMPRIM_ERR_CONTENDED)
+		mc_assert(++gave_up <= 1);
+	mc_assert_eq(st, SHMPRIM_OK);
+	c->st[t][0] = (shmprim_status)gave_up;
+}
+
+static uint32_t free_bound_outcomes; /* bit 0: T1 gave up at least once; bit 1: T2 did */
+
+static void slab_free_at_retry_bound(void *arg)
+{
+	slab_ctx *c = ctx_new(arg, 2);
+
+	mc_retry_limit(1);
+	c->h[0] = alloc_ok(c->fx);
+	spawn2(free_at_bound, alloc_free_at_bound, c);
+	slab_check_quiescent(c->fx, 2);
+	free_bound_outcomes |= (c->st[1][0] != 0 ? 1u : 0u) | (c->st[2][0] != 0 ? 2u : 0u);
+}
+
+/* Both give-up paths must occur, or the scenario proves nothing about them. */
+static void free_bound_reset(void)
+{
+	free_bound_outcomes = 0;
+}
+
+static const char *free_bound_missing(void)
+{
+	if (!(free_bound_outcomes & 1u))
+		return "a free that gave up (F4)";
+	if (!(free_bound_outcomes & 2u))
+		return "an alloc or free of T2 that gave up";
+	return NULL;
+}
+
 const scenario slab_scenarios[] = {
 	{"slab_concurrent_alloc_free", slab_concurrent_alloc_free, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_no_double_alloc", slab_no_double_alloc, MC_TIER_EXHAUSTIVE, false, 0, 0},
@@ -1308,7 +1381,13 @@ const scenario slab_scenarios[] = {
 	{"slab_cache_retire", slab_cache_retire, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{"slab_stale_handle_3t", slab_stale_handle_3t, MC_TIER_EXHAUSTIVE, false, 0, 0}, /* spurious=1 fits: 255 977 executions */
 	{"slab_aba_3t", slab_aba_3t, MC_TIER_BOUNDED, false, 0, 0},
+	{"slab_free_at_retry_bound", slab_free_at_retry_bound, MC_TIER_EXHAUSTIVE, false, 0, 0},
 	{NULL, NULL, MC_TIER_EXHAUSTIVE, false, 0, 0},
+};
+
+const scenario_reach scenario_reaches[] = {
+	{"slab_free_at_retry_bound", free_bound_reset, free_bound_missing},
+	{NULL, NULL, NULL},
 };
 
 const scenario mutant_only_scenarios[] = {
