@@ -33,7 +33,9 @@
 #include <shmprim/channel.h>
 
 #include "../backends/shmprim_atomic.h"
+#include "../backends/shmprim_os.h" /* the producers' liveness: the model checker replaces it */
 #include "channel_internal.h"
+#include "claim_word.h"
 #include "test_hooks.h"
 #include "wait_internal.h"
 
@@ -161,8 +163,10 @@ static int scan(shmprim_channel_fanin *f, const struct fanin_op *op, uint32_t *i
 static shmprim_status producer_status(shmprim_channel_consumer *c)
 {
 	shmprim_claim_holder h;
+	uint64_t word = sp_channel_consumer_peer_word(c); /* K4 inside */
 
-	shmprim_claim_describe(sp_channel_consumer_peer_word(c), &h); /* K4 inside */
+	/* shmprim_claim_describe, with the liveness through the OS seam */
+	sp_claim_decode(word, sp_claim_state(word) == SHMPRIM_SIDE_HELD ? sp_proc_liveness(word) : SHMPRIM_DEAD, &h);
 	if (h.state == SHMPRIM_SIDE_HELD && h.liveness == SHMPRIM_DEAD)
 		return SHMPRIM_ERR_PEER_DEAD;
 	if (h.state == SHMPRIM_SIDE_IMPOSSIBLE)

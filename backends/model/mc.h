@@ -53,6 +53,21 @@ void mc_plain_write(void *p, size_t n, const char *file, int line);
  * if it equals expected, sleeps until a wake on word; or, a choice, returns
  * spuriously or times out (the virtual clock advances by ns). Returns 0. */
 int mc_futex_wait(uint32_t *word, uint32_t expected, uint64_t ns, const char *file, int line);
+/* How a futex wait ended (mc_futex_wait_how, mc_futex_waitv). */
+enum { MC_FUTEX_WOKEN, MC_FUTEX_DIFFERS, MC_FUTEX_SPURIOUS, MC_FUTEX_TIMED_OUT, MC_FUTEX_REFUSED };
+/* mc_futex_wait, saying how it ended (the kernel's errno, for the seam). */
+int mc_futex_wait_how(uint32_t *word, uint32_t expected, uint64_t ns, const char *file, int line);
+/* futex_waitv on n (1..4) words: one step that compares each word (after its
+ * futex lock's clock) with its expected value; if every one matches, sleeps
+ * until a wake on any of them (*which: its index), or, the single wait's
+ * choice, returns spuriously or times out. MC_FUTEX_REFUSED (no step) when
+ * mc_futex_waitv_mode said MC_WAITV_REFUSED. */
+int mc_futex_waitv(uint32_t *const *words, const uint32_t *expected, uint32_t n, uint64_t ns, uint32_t *which,
+                   const char *file, int line);
+/* futex_waitv's probe (1: present), and the word its answer is cached in
+ * (src/futex_waitv.c; the model's, zero at the start of every execution). */
+int mc_futex_waitv_probe(void);
+uint32_t *mc_futex_waitv_cache(void);
 /* Wakes every thread sleeping on word. */
 void mc_futex_wake(uint32_t *word, const char *file, int line);
 /* The virtual clock (ns): advances only when a futex wait times out. */
@@ -88,6 +103,12 @@ bool mc_died(int tid);
  * time passes and the earliest sleeper times out (the default: a lost
  * wake-up, reported as a deadlock, unless a mortal thread has died). */
 void mc_idle_timeouts(void);
+/* Whether this execution's kernel has futex_waitv: PRESENT (the default),
+ * ABSENT (the probe fails: src/futex_waitv.c polls) or REFUSED (the probe
+ * succeeds, every call then fails with ENOSYS, as under a seccomp filter
+ * installed later). Per execution: call before the first wait. */
+enum { MC_WAITV_PRESENT, MC_WAITV_ABSENT, MC_WAITV_REFUSED };
+void mc_futex_waitv_mode(int mode);
 /* Lowers the cap on futex waits' spurious returns and timeouts (MC_FUTEX)
  * to n for this check, from inside a body (which the environment may lower
  * further); a cut is named as futex=N. */

@@ -183,21 +183,58 @@ static bool is_sc(const mc_op *o)
 	       (o->kind == MC_OP_FENCE || o->kind == MC_OP_LOAD || o->kind == MC_OP_STORE || o->kind == MC_OP_RMW);
 }
 
+/* Does op o touch addr? (a futex_waitv touches each of its words) */
+static bool op_on(const mc_op *o, const void *addr)
+{
+	int i;
+
+	if (o->addr == addr)
+		return true;
+	for (i = 0; i < o->naddrs; i++)
+		if (o->addrs[i] == addr)
+			return true;
+	return false;
+}
+
+static bool ops_overlap(const mc_op *x, const mc_op *y)
+{
+	int i;
+
+	if (op_on(x, y->addr))
+		return true;
+	for (i = 0; i < y->naddrs; i++)
+		if (op_on(x, y->addrs[i]))
+			return true;
+	return false;
+}
+
+static bool watches_op(const mc_thread *t, const mc_op *o)
+{
+	int i;
+
+	if (watches(t, o->addr))
+		return true;
+	for (i = 0; i < o->naddrs; i++)
+		if (watches(t, o->addrs[i]))
+			return true;
+	return false;
+}
+
 /* Do the pending steps of threads a and b fail to commute? */
 static bool dependent(const mc_thread *a, const mc_thread *b)
 {
 	const mc_op *x = &a->pending, *y = &b->pending;
 
 	if (x->kind == MC_OP_SPIN)
-		return is_write(y->kind) && watches(a, y->addr);
+		return is_write(y->kind) && watches_op(a, y);
 	if (y->kind == MC_OP_SPIN)
-		return is_write(x->kind) && watches(b, x->addr);
+		return is_write(x->kind) && watches_op(b, x);
 	if (is_sc(x) && is_sc(y))
 		return true;
 	if (x->kind == MC_OP_FENCE || y->kind == MC_OP_FENCE || x->kind == MC_OP_JOIN || y->kind == MC_OP_JOIN ||
 	    x->kind == MC_OP_NONE || y->kind == MC_OP_NONE)
 		return false;
-	return x->addr == y->addr && (is_write(x->kind) || is_write(y->kind));
+	return ops_overlap(x, y) && (is_write(x->kind) || is_write(y->kind));
 }
 
 /* ---- source-DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014) ----
@@ -260,6 +297,30 @@ static void step_begin(int tid, int32_t node)
 	s->node = node;
 	s->pre = mc.threads[tid].dep;
 	s->post = s->pre;
+	s->write = false;
+	mc.op_write = false;
+}
+
+void mc_step_also(const void *addr)
+{
+	const mc_step *prev;
+	mc_step *s;
+
+	if (!mc.dpor || !mc.ndsteps)
+		return;
+	step_finish();
+	prev = &mc.dsteps[mc.ndsteps - 1];
+	if (mc.ndsteps == mc.dsteps_cap) {
+		mc.dsteps_cap *= 2;
+		mc.dsteps = realloc(mc.dsteps, mc.dsteps_cap * sizeof(*mc.dsteps));
+		if (!mc.dsteps)
+			abort();
+		prev = &mc.dsteps[mc.ndsteps - 1];
+	}
+	s = &mc.dsteps[mc.ndsteps++];
+	*s = *prev;
+	s->addr = addr;
+	s->pre = prev->post;
 	s->write = false;
 	mc.op_write = false;
 }

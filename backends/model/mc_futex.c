@@ -18,6 +18,21 @@
  * are announced as RMWs on the word, so the reduction orders them with each
  * other and with every access to the word.
  *
+ * A futex_waitv (mc_futex_waitv: up to MC_WAITV_WORDS words) is one step
+ * as well: it takes each word's lock in turn and loads the word, as the
+ * kernel queues on each before it sleeps; at the first word that differs it
+ * returns (its locks released), and if every word matches it makes the
+ * single wait's choice: sleep until a wake on any of its words (which says
+ * which), return spuriously, or time out, counted against MC_FUTEX alike.
+ * For the reduction it is a read of each of its words: its pending op names
+ * them all (sleep sets), and each further word's compare is a step record of
+ * its own at the same scheduling point (mc_step_also: source-DPOR's races).
+ * Whether the kernel has futex_waitv is the test's choice
+ * (mc_futex_waitv_mode): present (the default), absent (the probe says so:
+ * src/futex_waitv.c's polling fallback) or refused after the probe (ENOSYS,
+ * as from a seccomp filter); the probe's cache is a word of this file's,
+ * zero again in every execution.
+ *
  * When no thread can run and some sleep in futex waits, either time passes
  * (the sleeper with the earliest deadline times out), if a mortal thread has
  * died or exited, or the test called mc_idle_timeouts; or it is a deadlock,
@@ -38,6 +53,7 @@
 #include "mc_internal.h"
 
 #define MC_FUTEXES 16
+#define MC_WAITV_WORDS 4
 /* Model pids: below SHMPRIM_TOKEN_PID_MAX (0x3FFFFF), above every pid a
  * default pid_max hands out; never asked of the OS. */
 #define MC_PID_BASE 0x3FFF00
@@ -54,6 +70,10 @@ typedef struct sleeper {
 	bool timed_out;
 	const uint32_t *word;
 	uint32_t expected;
+	uint32_t n;          /* a futex_waitv's words (word, expected: the first); 0: a single wait */
+	const void *words[MC_WAITV_WORDS];
+	uint32_t expect[MC_WAITV_WORDS];
+	uint32_t woken_by;   /* index of the word whose wake ended the sleep */
 	uint64_t wake_at;
 	const char *file;
 	int line;
@@ -69,6 +89,8 @@ static struct {
 	bool idle_ok;  /* mc_idle_timeouts */
 	int used;      /* spurious returns and timeouts chosen */
 	uint64_t clock;
+	int waitv_mode;         /* mc_futex_waitv_mode */
+	uint32_t waitv_cache;   /* sp_futex_waitv_cache(): src/futex_waitv.c's probe cache */
 } fx;
 
 void mc_futex_reset(void)
@@ -98,7 +120,7 @@ static void tick(mc_thread *t)
 
 static mc_thread *futex_step(const uint32_t *word, const char *file, int line, futex_obj **f)
 {
-	mc_op op = {MC_OP_RMW, MC_RELAXED, word, 0, file, line};
+	mc_op op = {MC_OP_RMW, MC_RELAXED, word, 0, file, line, NULL, 0};
 	mc_thread *t;
 
 	mc_point(&op);
@@ -120,35 +142,79 @@ static uint64_t later(uint64_t now, uint64_t ns)
 	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
-int mc_futex_wait(uint32_t *word, uint32_t expected, uint64_t ns, const char *file, int line)
+/* The choice of a wait whose words all matched: 0 sleep, 2 spurious, 3 timeout. */
+static int sleep_choice(uint64_t ns)
 {
 	uint8_t kinds[3] = {MC_RO_LATEST, MC_RO_LATEST, MC_RO_LATEST};
+	int n = 3, how = 0;
+
+	if (fx.used >= mc.cfg.futex) {
+		n = 1;
+		if (!mc.completion && !mc.replaying)
+			mc_bound_cut(MC_CUT_FUTEX);
+	}
+	if (n > 1) {
+		int k = mc_choose_read(n, kinds);
+
+		how = k == 0 ? 0 : k == 1 ? 2 : 3;
+	}
+	if (how >= 2)
+		fx.used++;
+	if (how == 3)
+		fx.clock = later(fx.clock, ns);
+	return how;
+}
+
+/* After a sleep began: parks until a wake (or time passing) makes the thread
+ * runnable again; true if it timed out. */
+static bool sleep_until_woken(int tid, const mc_op *resume)
+{
+	mc_thread *t;
+	mc_event *ev;
+	bool timed_out;
+
+	mc_point(resume); /* enabled once woken */
+	t = mc_current();
+	tick(t);
+	timed_out = fx.s[tid].timed_out;
+	ev = mc_event_new(tid, MC_EV_FUTEX_RESUME, resume->file, resume->line);
+	ev->addr = resume->addr;
+	ev->size = 4;
+	ev->value = timed_out ? 3 : 0;
+	ev->clock = t->clock;
+	fx.s[tid].timed_out = false;
+	return timed_out;
+}
+
+static void sleeper_set(int tid, const uint32_t *word, uint32_t expected, uint64_t ns, const char *file, int line)
+{
+	sleeper *s = &fx.s[tid];
+
+	s->sleeping = true;
+	s->timed_out = false;
+	s->word = word;
+	s->expected = expected;
+	s->n = 0;
+	s->woken_by = 0;
+	s->wake_at = later(fx.clock, ns);
+	s->file = file;
+	s->line = line;
+}
+
+static const int how_result[4] = {MC_FUTEX_WOKEN, MC_FUTEX_DIFFERS, MC_FUTEX_SPURIOUS, MC_FUTEX_TIMED_OUT};
+
+int mc_futex_wait_how(uint32_t *word, uint32_t expected, uint64_t ns, const char *file, int line)
+{
 	futex_obj *f;
 	mc_thread *t;
 	mc_event *ev;
-	int tid = mc.cur, how = 1, n;
+	int tid = mc.cur, how = 1;
 
 	if (!mc.active)
-		return 0; /* outside an execution: a spurious return */
+		return MC_FUTEX_SPURIOUS; /* outside an execution */
 	t = futex_step(word, file, line, &f);
-	if ((uint32_t)mc_load_in_step(word, 4, MC_RELAXED, file, line) == expected) {
-		n = 3;
-		if (fx.used >= mc.cfg.futex) {
-			n = 1;
-			if (!mc.completion && !mc.replaying)
-				mc_bound_cut(MC_CUT_FUTEX);
-		}
-		how = 0;
-		if (n > 1) {
-			int k = mc_choose_read(n, kinds);
-
-			how = k == 0 ? 0 : k == 1 ? 2 : 3;
-		}
-		if (how >= 2)
-			fx.used++;
-		if (how == 3)
-			fx.clock = later(fx.clock, ns);
-	}
+	if ((uint32_t)mc_load_in_step(word, 4, MC_RELAXED, file, line) == expected)
+		how = sleep_choice(ns);
 	tick(t);
 	ev = mc_event_new(tid, MC_EV_FUTEX_WAIT, file, line);
 	ev->addr = word;
@@ -158,28 +224,107 @@ int mc_futex_wait(uint32_t *word, uint32_t expected, uint64_t ns, const char *fi
 	ev->clock = t->clock;
 	futex_unlock(t, f);
 	if (how != 0)
-		return 0;
-	fx.s[tid].sleeping = true;
-	fx.s[tid].timed_out = false;
-	fx.s[tid].word = word;
-	fx.s[tid].expected = expected;
-	fx.s[tid].wake_at = later(fx.clock, ns);
-	fx.s[tid].file = file;
-	fx.s[tid].line = line;
+		return how_result[how];
+	sleeper_set(tid, word, expected, ns, file, line);
 	{
-		mc_op op = {MC_OP_RMW, MC_RELAXED, word, 0, file, line}; /* enabled once woken */
+		mc_op op = {MC_OP_RMW, MC_RELAXED, word, 0, file, line, NULL, 0};
+
+		return sleep_until_woken(tid, &op) ? MC_FUTEX_TIMED_OUT : MC_FUTEX_WOKEN;
+	}
+}
+
+int mc_futex_wait(uint32_t *word, uint32_t expected, uint64_t ns, const char *file, int line)
+{
+	(void)mc_futex_wait_how(word, expected, ns, file, line);
+	return 0;
+}
+
+int mc_futex_waitv(uint32_t *const *words, const uint32_t *expected, uint32_t n, uint64_t ns, uint32_t *which,
+                   const char *file, int line)
+{
+	const void *addrs[MC_WAITV_WORDS];
+	futex_obj *f[MC_WAITV_WORDS];
+	mc_thread *t;
+	mc_event *ev;
+	uint32_t i, locked = 0;
+	int tid = mc.cur, how = 0;
+
+	if (!mc.active)
+		return MC_FUTEX_SPURIOUS; /* outside an execution */
+	if (n == 0 || n > MC_WAITV_WORDS)
+		mc_fail_kind(MC_FAILURE_USAGE, "unsupported: futex_waitv on %u words (the model takes 1 to %d)", n,
+		             MC_WAITV_WORDS);
+	if (fx.waitv_mode == MC_WAITV_REFUSED)
+		return MC_FUTEX_REFUSED; /* no step: the call touches no word */
+	for (i = 0; i < n; i++)
+		addrs[i] = words[i];
+	{
+		mc_op op = {MC_OP_RMW, MC_RELAXED, words[0], 0, file, line, addrs, (int)n};
 
 		mc_point(&op);
 	}
 	t = mc_current();
+	/* The kernel queues on each word under its lock, comparing it; at the
+	 * first that differs it unqueues them all and returns. */
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			mc_step_also(words[i]);
+		f[i] = futex_of(words[i]);
+		mc_vc_join(&t->clock, &f[i]->clock); /* word i's lock, taken */
+		mc_vc_join(&t->dep, &f[i]->dep);
+		locked = i + 1;
+		if ((uint32_t)mc_load_in_step(words[i], 4, MC_RELAXED, file, line) != expected[i]) {
+			how = 1;
+			break;
+		}
+	}
+	if (how == 0)
+		how = sleep_choice(ns);
 	tick(t);
-	ev = mc_event_new(tid, MC_EV_FUTEX_RESUME, file, line);
-	ev->addr = word;
+	ev = mc_event_new(tid, MC_EV_FUTEX_WAIT, file, line);
+	ev->addr = words[0];
 	ev->size = 4;
-	ev->value = fx.s[tid].timed_out ? 3 : 0;
+	ev->len = n; /* a futex_waitv: the trace says so */
+	ev->value = (uint64_t)how;
+	ev->value2 = expected[0];
 	ev->clock = t->clock;
-	fx.s[tid].timed_out = false;
-	return 0;
+	for (i = 0; i < locked; i++)
+		futex_unlock(t, f[i]);
+	if (how != 0)
+		return how_result[how];
+	sleeper_set(tid, words[0], expected[0], ns, file, line);
+	fx.s[tid].n = n;
+	for (i = 0; i < n; i++) {
+		fx.s[tid].words[i] = words[i];
+		fx.s[tid].expect[i] = expected[i];
+	}
+	{
+		mc_op op = {MC_OP_RMW, MC_RELAXED, words[0], 0, file, line, fx.s[tid].words, (int)n};
+
+		if (sleep_until_woken(tid, &op))
+			return MC_FUTEX_TIMED_OUT;
+	}
+	*which = fx.s[tid].woken_by;
+	return MC_FUTEX_WOKEN;
+}
+
+/* Whether a sleeper waits on word; which of its words it is. */
+static bool sleeps_on(const sleeper *s, const uint32_t *word, uint32_t *index)
+{
+	uint32_t k;
+
+	if (!s->sleeping)
+		return false;
+	if (s->n == 0) {
+		*index = 0;
+		return s->word == word;
+	}
+	for (k = 0; k < s->n; k++)
+		if (s->words[k] == word) {
+			*index = k;
+			return true;
+		}
+	return false;
 }
 
 void mc_futex_wake(uint32_t *word, const char *file, int line)
@@ -194,8 +339,11 @@ void mc_futex_wake(uint32_t *word, const char *file, int line)
 		return;
 	t = futex_step(word, file, line, &f);
 	for (i = 0; i < mc.nthreads; i++) {
-		if (fx.s[i].sleeping && fx.s[i].word == word) {
+		uint32_t k;
+
+		if (sleeps_on(&fx.s[i], word, &k)) {
 			fx.s[i].sleeping = false;
+			fx.s[i].woken_by = k;
 			woke |= 1u << i;
 		}
 	}
@@ -240,11 +388,28 @@ size_t mc_futex_describe(int tid, char *buf, size_t len)
 {
 	char name[96];
 	const sleeper *s = &fx.s[tid];
+	size_t off;
+	uint32_t k;
 	int n;
 
-	n = snprintf(buf, len, "T%d sleeps in futex_wait on %s (expecting %u) at %s:%d and no thread can wake it", tid,
-	             mc_name_of(s->word, name, sizeof(name)), s->expected, s->file, s->line);
-	return n < 0 ? 0 : (size_t)n;
+	if (s->n == 0) {
+		n = snprintf(buf, len, "T%d sleeps in futex_wait on %s (expecting %u) at %s:%d and no thread can wake it",
+		             tid, mc_name_of(s->word, name, sizeof(name)), s->expected, s->file, s->line);
+		return n < 0 ? 0 : (size_t)n;
+	}
+	/* a futex_waitv: every word it sleeps on, each with its value */
+	n = snprintf(buf, len, "T%d sleeps in futex_waitv on", tid);
+	off = n < 0 ? 0 : (size_t)n;
+	for (k = 0; k < s->n && off < len; k++) {
+		n = snprintf(buf + off, len - off, "%s %s (expecting %u)", k ? "," : "",
+		             mc_name_of(s->words[k], name, sizeof(name)), s->expect[k]);
+		off += n < 0 ? 0 : (size_t)n;
+	}
+	if (off < len) {
+		n = snprintf(buf + off, len - off, " at %s:%d and no thread can wake it", s->file, s->line);
+		off += n < 0 ? 0 : (size_t)n;
+	}
+	return off < len ? off : len - 1;
 }
 
 bool mc_death_choice(int tid)
@@ -326,4 +491,23 @@ void mc_futex_limit(int n)
 {
 	if (n >= 0 && mc.cfg.futex > n)
 		mc.cfg.futex = n;
+}
+
+void mc_futex_waitv_mode(int mode)
+{
+	if (mode != MC_WAITV_PRESENT && mode != MC_WAITV_ABSENT && mode != MC_WAITV_REFUSED)
+		mc_fail_kind(MC_FAILURE_USAGE, "mc_futex_waitv_mode(%d): no such mode", mode);
+	fx.waitv_mode = mode;
+}
+
+int mc_futex_waitv_probe(void)
+{
+	return fx.waitv_mode != MC_WAITV_ABSENT;
+}
+
+uint32_t *mc_futex_waitv_cache(void)
+{
+	if (mc.active)
+		mc_name(&fx.waitv_cache, 4, "futex_waitv probe cache");
+	return &fx.waitv_cache;
 }

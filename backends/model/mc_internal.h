@@ -81,6 +81,8 @@ typedef struct mc_op {
 	int target;         /* MC_OP_JOIN */
 	const char *file;
 	int line;
+	const void *const *addrs; /* a futex_waitv: every word it reads (addr: the first) */
+	int naddrs;
 } mc_op;
 
 /* Event kinds in the trace. */
@@ -306,6 +308,10 @@ int mc_choose_thread(uint32_t enabled, int current, bool current_enabled);
 /* A read choice: `n` canonical options, of which option k is allowed when
  * allowed(k) (option 0 always is). Returns the canonical index. */
 int mc_choose_read(int n, const uint8_t *kinds);
+/* Inside a step that touches several words (a futex_waitv's compares): what
+ * follows is recorded, for source-DPOR's race analysis, as a step of its own
+ * on addr at the same scheduling point. */
+void mc_step_also(const void *addr);
 /* kinds[] values, for reads and for where a store goes in modification
  * order (STALE: not the latest / not last). A COVERED choice is one the
  * reduction skips: no store after it is ordered before the op by program

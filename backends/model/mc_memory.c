@@ -373,6 +373,8 @@ static mc_thread *begin_op(mc_op_kind kind, const void *p, int order, const char
 	op.target = 0;
 	op.file = file;
 	op.line = line;
+	op.addrs = NULL;
+	op.naddrs = 0;
 	mc_point(&op);
 	t = mc_current();
 	t->clock.c[mc.cur]++;

@@ -332,7 +332,7 @@ int mc_spawn_at(void (*fn)(void *), void *arg, const char *file, int line)
 
 void mc_join_at(int tid, const char *file, int line)
 {
-	mc_op op = {MC_OP_JOIN, 0, NULL, tid, file, line};
+	mc_op op = {MC_OP_JOIN, 0, NULL, tid, file, line, NULL, 0};
 	mc_thread *t;
 	mc_event *ev;
 	int self = mc.cur, i;
@@ -362,7 +362,7 @@ void mc_join_at(int tid, const char *file, int line)
 
 void mc_spin_hint(const char *file, int line)
 {
-	mc_op op = {MC_OP_SPIN, 0, NULL, 0, file, line};
+	mc_op op = {MC_OP_SPIN, 0, NULL, 0, file, line, NULL, 0};
 	int self = mc.cur, i;
 	mc_thread *t;
 	mc_event *ev;

@@ -214,8 +214,13 @@ static void print_event(const mc_event *e, bool clocks)
 	case MC_EV_FUTEX_WAIT: {
 		static const char *const how[] = {"sleeps", "value differs", "SPURIOUS return", "TIMEOUT"};
 
-		snprintf(op, sizeof(op), "futex_wait");
-		snprintf(val, sizeof(val), "expects %llu: %s", (unsigned long long)e->value2, how[e->value & 3]);
+		if (e->len) { /* a futex_waitv on len words (their loads are the events before) */
+			snprintf(op, sizeof(op), "futex_waitv");
+			snprintf(val, sizeof(val), "%zu words: %s", e->len, how[e->value & 3]);
+		} else {
+			snprintf(op, sizeof(op), "futex_wait");
+			snprintf(val, sizeof(val), "expects %llu: %s", (unsigned long long)e->value2, how[e->value & 3]);
+		}
 		break;
 	}
 	case MC_EV_FUTEX_WAKE:

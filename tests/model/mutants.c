@@ -82,6 +82,10 @@ static const gate_entry gate[] = {
 	{"E4", "arm announces (SL1) without the fence before its look (SL2)", {"ready_ring_one", "ready_chan_one"}, {NULL}},
 	{"E5", "ready notify reads the flag without its fence (WK1)", {"ready_ring_one", "ready_chan_one"}, {NULL}},
 	{"E6", "arm drains the bell after its look, not before SL1", {"ready_ring_one"}, {NULL}},
+	{"F1", "fan-in sleeps without its re-check after setting the flags", {"fanin_waitv_2ch", "fanin_waitv_3ch"}, {NULL}},
+	{"F2", "fan-in scans always start at entry 0 (no round-robin)", {"fanin_round_robin"}, {NULL}},
+	{"F3", "fan-in sets its flags without the fence before its re-check (FS2)", {"fanin_waitv_2ch", "fanin_waitv_3ch"}, {NULL}},
+	{"F4", "fan-in arms one flag fewer than it has live channels", {"fanin_waitv_2ch"}, {NULL}},
 };
 
 static int test_no, failures;

@@ -1,6 +1,6 @@
 /*
  * The real-code model suite: every scenario of one table (argv[1]: ring,
- * slab, channel, wait or ready), in both forms where it has two, must pass. TAP output: one test point per scenario
+ * slab, channel, wait, ready or fanin), in both forms where it has two, must pass. TAP output: one test point per scenario
  * and form, with the verdict, executions explored and time in its line.
  * MC_TEST selects scenarios by full name ("ring_concurrent[raw]") or pattern.
  */
@@ -16,15 +16,16 @@ int main(int argc, char **argv)
 
 	if (argc != 2 || (strcmp(argv[1], "ring") != 0 && strcmp(argv[1], "slab") != 0 &&
 	                  strcmp(argv[1], "channel") != 0 && strcmp(argv[1], "wait") != 0 &&
-	                  strcmp(argv[1], "ready") != 0)) {
-		fprintf(stderr, "usage: %s ring|slab|channel|wait|ready\n", argv[0]);
+	                  strcmp(argv[1], "ready") != 0 && strcmp(argv[1], "fanin") != 0)) {
+		fprintf(stderr, "usage: %s ring|slab|channel|wait|ready|fanin\n", argv[0]);
 		return 2;
 	}
-	table = strcmp(argv[1], "ring") == 0 ? ring_scenarios
-	      : strcmp(argv[1], "slab") == 0 ? slab_scenarios
-	      : strcmp(argv[1], "wait") == 0 ? wait_scenarios
-	      : strcmp(argv[1], "ready") == 0 ? ready_scenarios
-	                                     : channel_scenarios;
+	table = strcmp(argv[1], "ring") == 0    ? ring_scenarios
+	      : strcmp(argv[1], "slab") == 0    ? slab_scenarios
+	      : strcmp(argv[1], "wait") == 0    ? wait_scenarios
+	      : strcmp(argv[1], "ready") == 0   ? ready_scenarios
+	      : strcmp(argv[1], "fanin") == 0   ? fanin_scenarios
+	                                        : channel_scenarios;
 	for (sc = table; sc->name; sc++)
 		for (f = 0; f < (sc->single_form ? 1 : 2); f++) {
 			char name[96];

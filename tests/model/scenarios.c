@@ -4,8 +4,8 @@
 
 #include "scenarios.h"
 
-static const scenario *const tables[] = {ring_scenarios, slab_scenarios, channel_scenarios, wait_scenarios,
-                                          ready_scenarios, mutant_only_scenarios};
+static const scenario *const tables[] = {ring_scenarios, slab_scenarios,  channel_scenarios,    wait_scenarios,
+                                          ready_scenarios, fanin_scenarios, mutant_only_scenarios};
 
 const scenario *scenario_find(const char *name)
 {

@@ -41,6 +41,7 @@ extern const scenario slab_scenarios[];
 extern const scenario channel_scenarios[];
 extern const scenario wait_scenarios[];
 extern const scenario ready_scenarios[];
+extern const scenario fanin_scenarios[];
 /* Bodies that only the mutant gate runs (test-level mutants such as S6). */
 extern const scenario mutant_only_scenarios[];
 
