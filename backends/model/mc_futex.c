@@ -131,6 +131,16 @@ static mc_thread *futex_step(const uint32_t *word, const char *file, int line, f
 	return t;
 }
 
+/* Source-DPOR's race analysis (mc_explore.c) takes a step as a write only if
+ * the memory model saw one. A futex step is announced as an RMW on its word,
+ * and must race as one: with every access to the word and with the other
+ * futex steps on it (a wake and a wait on one word do not commute). Called
+ * after the step's compare, which the memory model records as a read. */
+static void futex_counts_as_write(void)
+{
+	mc.op_write = true;
+}
+
 static void futex_unlock(mc_thread *t, futex_obj *f)
 {
 	mc_vc_join(&f->clock, &t->clock);
@@ -215,6 +225,7 @@ int mc_futex_wait_how(uint32_t *word, uint32_t expected, uint64_t ns, const char
 	t = futex_step(word, file, line, &f);
 	if ((uint32_t)mc_load_in_step(word, 4, MC_RELAXED, file, line) == expected)
 		how = sleep_choice(ns);
+	futex_counts_as_write();
 	tick(t);
 	ev = mc_event_new(tid, MC_EV_FUTEX_WAIT, file, line);
 	ev->addr = word;
@@ -274,9 +285,11 @@ int mc_futex_waitv(uint32_t *const *words, const uint32_t *expected, uint32_t n,
 		mc_vc_join(&t->dep, &f[i]->dep);
 		locked = i + 1;
 		if ((uint32_t)mc_load_in_step(words[i], 4, MC_RELAXED, file, line) != expected[i]) {
+			futex_counts_as_write();
 			how = 1;
 			break;
 		}
+		futex_counts_as_write();
 	}
 	if (how == 0)
 		how = sleep_choice(ns);
@@ -338,6 +351,7 @@ void mc_futex_wake(uint32_t *word, const char *file, int line)
 	if (!mc.active)
 		return;
 	t = futex_step(word, file, line, &f);
+	futex_counts_as_write();
 	for (i = 0; i < mc.nthreads; i++) {
 		uint32_t k;
 

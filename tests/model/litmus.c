@@ -774,6 +774,36 @@ static void join_cycle(void *arg)
 	mc_join(l->tid[1]);
 }
 
+/* A wait and a wake on one word, nothing stored: the wake may come first, and
+ * then the sleeper is never woken (a lost wake-up). The two steps do not
+ * commute, so the reduced search must try both orders (source-DPOR takes a
+ * futex step as a write of its word; 2026-12-05, before which this passed). */
+static void futex_sleeper(void *arg)
+{
+	lit *l = arg;
+
+	(void)mc_futex_wait(&l->x, 0, UINT64_MAX / 2, __FILE__, __LINE__);
+}
+
+static void futex_waker(void *arg)
+{
+	lit *l = arg;
+
+	mc_futex_wake(&l->x, __FILE__, __LINE__);
+}
+
+static void futex_wake_races_wait(void *arg)
+{
+	lit *l = lit_new();
+
+	(void)arg;
+	mc_futex_limit(0);
+	l->tid[1] = mc_spawn(futex_sleeper, l);
+	l->tid[2] = mc_spawn(futex_waker, l);
+	mc_join(l->tid[1]);
+	mc_join(l->tid[2]);
+}
+
 /* MP where the reader spins on the flag: the spin machinery must not lose
  * the stale read of the data (relaxed) nor invent one (release/acquire) */
 static void spin_mp_writer(void *arg)
@@ -1182,6 +1212,11 @@ int main(void)
 	expect_verdict("livelock: spin on a flag nobody sets", spin_forever, NULL, MC_FAILURE_LIVELOCK, NULL);
 	expect_verdict("livelock: two threads wait for each other", mutual_wait, NULL, MC_FAILURE_LIVELOCK, NULL);
 	expect_verdict("deadlock: two threads join each other", join_cycle, NULL, MC_FAILURE_DEADLOCK, NULL);
+	expect_verdict("lost wake-up: a wake before the wait, nothing stored", futex_wake_races_wait, NULL,
+	               MC_FAILURE_DEADLOCK, NULL);
+	c = config();
+	c.naive = true;
+	expect_verdict("lost wake-up: the same, naive", futex_wake_races_wait, NULL, MC_FAILURE_DEADLOCK, &c);
 	c = config();
 	c.max_steps = 300;
 	expect_verdict("step limit: a spin loop without sp_spin_hint", spin_without_hint, NULL, MC_FAILURE_STEPS, &c);
