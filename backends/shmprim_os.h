@@ -50,19 +50,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static inline int sp_futex_wait(uint32_t *word, uint32_t expected, uint64_t ns)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ns / 1000000000ull);
-	ts.tv_nsec = (long)(ns % 1000000000ull);
-	if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, NULL, 0) == 0)
-		return 0;
-	if (errno == EAGAIN || errno == ETIMEDOUT || errno == EINTR)
-		return 0;
-	return -1;
-}
-
 static inline int sp_futex_wait_raw(uint32_t *word, uint32_t expected, uint64_t ns)
 {
 	struct timespec ts;
@@ -70,6 +57,15 @@ static inline int sp_futex_wait_raw(uint32_t *word, uint32_t expected, uint64_t 
 	ts.tv_sec = (time_t)(ns / 1000000000ull);
 	ts.tv_nsec = (long)(ns % 1000000000ull);
 	return syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, NULL, 0) == 0 ? 0 : -1;
+}
+
+static inline int sp_futex_wait(uint32_t *word, uint32_t expected, uint64_t ns)
+{
+	if (sp_futex_wait_raw(word, expected, ns) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == ETIMEDOUT || errno == EINTR)
+		return 0;
+	return -1;
 }
 
 #ifndef SYS_futex_waitv
