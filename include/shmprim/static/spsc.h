@@ -170,23 +170,6 @@ static inline uint32_t shmprim_ring_room(shmprim_spsc_producer *p, uint32_t want
 
 /* ---- the consumer's fact: how far entries are published ---- */
 
-/** Whether head, read as a hint, can be believed: 1..capacity ahead of pos and
- * confirmed by the seq of the cell holding head - 1 (whose acquire makes every
- * entry before head visible).
- * @param c    the consumer side
- * @param pos  the consumer's position
- * @param head the value read
- * @return nonzero when confirmed */
-static inline int shmprim_ring_head_confirmed(const shmprim_spsc_consumer *c, uint32_t pos, uint32_t head)
-{
-	uint32_t rem, last = head - 1;
-
-	if ((uint32_t)(last - pos) >= c->geo.capacity)
-		return 0;
-	return shmprim_ring_seq_covers(shmprim_ring_load_seq(&c->geo, last, &rem), last,
-	                               c->geo.capacity - (last - pos));
-}
-
 /** The end of the run of published entries from `from` on: each seq that
  * covers its position says everything before it is published, and the scan
  * goes on at that seq's cell until it reaches want or a seq does not cover.
@@ -214,16 +197,24 @@ static inline uint32_t shmprim_ring_published_end(const shmprim_spsc_geometry *g
 }
 
 /** Takes head (C0) as how far entries are published, if it says more than the
- * consumer knows and is confirmed.
+ * consumer knows, at most capacity ahead, and the seq of the cell holding
+ * head - 1 confirms it (that acquire makes every entry before head visible).
+ * The range is one unsigned compare: this runs on every spin of a consumer
+ * that has caught up, and a separate "head == pos" test there cost the round
+ * trip (bench/README.md, "The round trip and the consumer's spin path").
  * @param c     the consumer side
  * @param pos   the consumer's position
- * @param known entries from pos already known published
+ * @param known entries from pos already known published (less than capacity)
  * @return nonzero when cached_head moved to head */
 static inline int shmprim_ring_take_head(shmprim_spsc_consumer *c, uint32_t pos, uint32_t known)
 {
 	uint32_t head = sp_load_relaxed_u32(c->head); /* C0: a hint, confirmed by a C1 before use */
+	uint32_t rem, last = head - 1;
 
-	if ((uint32_t)(head - pos) <= known || !shmprim_ring_head_confirmed(c, pos, head))
+	/* known < head - pos <= capacity */
+	if ((uint32_t)(last - pos - known) >= c->geo.capacity - known)
+		return 0;
+	if (!shmprim_ring_seq_covers(shmprim_ring_load_seq(&c->geo, last, &rem), last, c->geo.capacity - (last - pos)))
 		return 0;
 	c->cached_head = head;
 	return 1;
