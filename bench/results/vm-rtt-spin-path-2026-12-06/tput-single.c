@@ -1,4 +1,5 @@
-/* throwaway: single-item throughput, push/pop from one tree's header at a chosen code offset */
+/* throwaway: single-item throughput, push/pop from one tree's header at a chosen code offset
+ * (-DNOPS) and the consumer's handle at a chosen distance after the producer's (-DCONS_OFF) */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -12,6 +13,9 @@
 #include <shmprim/shmprim.h>
 #ifndef NOPS
 #define NOPS 0
+#endif
+#ifndef CONS_OFF
+#define CONS_OFF 8192 /* where the consumer handle sits after the producer's */
 #endif
 #ifndef CAP
 #define CAP 1024
@@ -27,7 +31,7 @@ __attribute__((noinline,aligned(64))) static shmprim_push_result my_push(shmprim
 __attribute__((noinline,aligned(64))) static bool my_pop(shmprim_spsc_consumer *c, void *e){asm volatile(".rept " STR(NOPS) "\n nop\n .endr"); return shmprim_spsc_pop_inline(c,e);}
 static unsigned char *mem; static unsigned char *hbuf; static long n=20000000; static volatile int ready; static long errs;
 static void pin(int c){cpu_set_t s;CPU_ZERO(&s);CPU_SET(c,&s);sched_setaffinity(0,sizeof s,&s);}
-static void *cons(void *a){ shmprim_spsc consumer_ring; shmprim_spsc_consumer *c=(void*)(hbuf+8192); uint64_t it, expect=1; (void)a; pin(1);
+static void *cons(void *a){ shmprim_spsc consumer_ring; shmprim_spsc_consumer *c=(void*)(hbuf+CONS_OFF); uint64_t it, expect=1; (void)a; pin(1);
 	if (shmprim_spsc_attach(&consumer_ring, shmprim_region_from_raw(mem, shmprim_spsc_required_size(CAP,8)),0)) abort();
 	shmprim_spsc_split(&consumer_ring,NULL,c); __atomic_fetch_add(&ready,1,__ATOMIC_SEQ_CST); while(ready<2) _mm_pause();
 	while (expect <= (uint64_t)n) { while(!my_pop(c,&it)) _mm_pause(); if (it != expect) errs++; expect++; }
